@@ -1,0 +1,138 @@
+package graph
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Batch is everything one source reported in one pass: connectors build a
+// complete Batch in memory (parsing and validating all of their input) before
+// anything is written, so a malformed export never touches the store.
+type Batch struct {
+	// Source names the sync source, e.g. "aws:012345678901" or "k8s:prod".
+	Source string
+	nodes  map[string]*Node
+	edges  map[string]*Edge
+}
+
+// NewBatch returns an empty batch for source.
+func NewBatch(source string) *Batch {
+	return &Batch{Source: source, nodes: map[string]*Node{}, edges: map[string]*Edge{}}
+}
+
+// AddNode adds n, or merges its props into the node already added under the
+// same ID. A later non-empty Name, Subkind or Sensitivity replaces an earlier one.
+func (b *Batch) AddNode(n Node) *Node {
+	n.Source = b.Source
+	if old, ok := b.nodes[n.ID]; ok {
+		if n.Name != "" {
+			old.Name = n.Name
+		}
+		if n.Subkind != "" {
+			old.Subkind = n.Subkind
+		}
+		if n.Kind != KindUnknown {
+			old.Kind = n.Kind
+		}
+		if n.Sensitivity > old.Sensitivity {
+			old.Sensitivity = n.Sensitivity
+		}
+		for k, v := range n.Props {
+			if old.Props == nil {
+				old.Props = map[string]string{}
+			}
+			old.Props[k] = v
+		}
+		return old
+	}
+	c := n
+	b.nodes[n.ID] = &c
+	return &c
+}
+
+// AddEdge adds e, merging it into an edge already added with the same ID.
+func (b *Batch) AddEdge(e Edge) *Edge {
+	e.Source = b.Source
+	id := e.ID()
+	if old, ok := b.edges[id]; ok {
+		old.Merge(&e)
+		return old
+	}
+	c := e
+	c.Actions = unionSorted(nil, e.Actions)
+	c.Conditions = unionSorted(nil, e.Conditions)
+	c.Via = unionSorted(nil, e.Via)
+	b.edges[id] = &c
+	return &c
+}
+
+// Node returns the node with id, if the batch has it.
+func (b *Batch) Node(id string) (*Node, bool) {
+	n, ok := b.nodes[id]
+	return n, ok
+}
+
+// Edge returns the edge with id, if the batch has it.
+func (b *Batch) Edge(id string) (*Edge, bool) {
+	e, ok := b.edges[id]
+	return e, ok
+}
+
+// Nodes returns the batch's nodes sorted by ID.
+func (b *Batch) Nodes() []Node {
+	out := make([]Node, 0, len(b.nodes))
+	for _, n := range b.nodes {
+		out = append(out, *n)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Edges returns the batch's edges sorted by ID.
+func (b *Batch) Edges() []Edge {
+	out := make([]Edge, 0, len(b.edges))
+	for _, e := range b.edges {
+		out = append(out, *e)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID() < out[j].ID() })
+	return out
+}
+
+// Len returns the number of nodes and edges in the batch.
+func (b *Batch) Len() (nodes, edges int) { return len(b.nodes), len(b.edges) }
+
+// Merge adds every node and edge of o into b (o's source is replaced by b's).
+func (b *Batch) Merge(o *Batch) {
+	for _, n := range o.nodes {
+		b.AddNode(*n)
+	}
+	for _, e := range o.edges {
+		b.AddEdge(*e)
+	}
+}
+
+// Validate checks every element and that every edge's endpoints are nodes of
+// the batch. Connectors that reference nodes owned by another source (for
+// example a principal in another AWS account) must add a stub node for them.
+func (b *Batch) Validate() error {
+	if b.Source == "" {
+		return fmt.Errorf("batch: empty source")
+	}
+	for _, n := range b.nodes {
+		if err := n.Validate(); err != nil {
+			return err
+		}
+	}
+	for _, e := range b.edges {
+		if err := e.Validate(); err != nil {
+			return err
+		}
+		if _, ok := b.nodes[e.From]; !ok {
+			return fmt.Errorf("edge %s: source node %q is not in the batch", e.ID(), e.From)
+		}
+		if _, ok := b.nodes[e.To]; !ok {
+			return fmt.Errorf("edge %s: target node %q is not in the batch", e.ID(), e.To)
+		}
+	}
+	return nil
+}
