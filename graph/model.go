@@ -228,6 +228,11 @@ func (k EdgeKind) Traversal() bool {
 // a path.
 func (k EdgeKind) Terminal() bool { return k == EdgeAccess }
 
+// PropStub marks a node that a source references but does not own (a principal
+// of another account, a cloud service): Props[PropStub] == "true". A store never
+// lets a stub overwrite a node that its owning source reported.
+const PropStub = "stub"
+
 // Node is one vertex of the access graph.
 type Node struct {
 	// ID is stable across sync runs: the same real thing always gets the same
