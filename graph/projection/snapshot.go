@@ -2,20 +2,46 @@ package projection
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/accessgraph/accessgraph/graph"
 )
 
-// errNotImplemented marks the stubs below until the algorithms land.
-var errNotImplemented = errors.New("not implemented yet")
+// versions numbers snapshots process-wide so cursors can tell them apart.
+var versions atomic.Uint64
 
 // Snapshot is an immutable in-memory projection of the graph in compact
-// arrays. It is safe for concurrent use.
+// arrays (compressed sparse rows in both directions). It is safe for
+// concurrent use; nothing in it changes after Build returns.
 type Snapshot struct {
+	nodes []graph.Node // sorted by ID; index is the node's dense id
+	index map[string]int32
+
+	// Out-edges in CSR form. An edge's dense id is its position in outTo.
+	outOff []uint32
+	outTo  []int32
+	// In-edges in CSR form: inFrom[i] is the source of edge inEdge[i].
+	inOff  []uint32
+	inFrom []int32
+	inEdge []uint32
+	// Per-edge attributes, indexed by dense edge id.
+	ekind []graph.EdgeKind
+	epriv []graph.Privilege
+	eattr []uint32 // index into attrs
+	attrs []edgeAttrs
+
+	pool  sync.Pool // of *workspace
 	stats Stats
+}
+
+// edgeAttrs is the interned, rarely-read part of an edge.
+type edgeAttrs struct {
+	actions, conditions, via []string
 }
 
 // Stats describes a snapshot.
@@ -26,47 +52,259 @@ type Stats struct {
 	BuiltAt time.Time `json:"builtAt"`
 	// BuildTime is how long Build took.
 	BuildTime time.Duration `json:"buildTime"`
+	// DanglingEdges counts edges dropped because an endpoint is missing.
+	DanglingEdges int `json:"danglingEdges"`
+	// DistinctAttrs is the number of interned attribute sets.
+	DistinctAttrs int `json:"distinctAttrs"`
 }
 
 // Build streams the committed graph out of st into a new snapshot.
 func Build(ctx context.Context, st graph.Store) (*Snapshot, error) {
-	_, _ = ctx, st
-	return nil, errNotImplemented
+	start := time.Now()
+	b := newBuilder()
+	err := st.Scan(ctx,
+		func(n *graph.Node) error { b.addNode(*n); return nil },
+		func(e *graph.Edge) error { b.addEdge(e); return nil })
+	if err != nil {
+		return nil, fmt.Errorf("build projection: %w", err)
+	}
+	s := b.finish()
+	s.stats.BuildTime = time.Since(start)
+	return s, nil
 }
 
 // FromElements builds a snapshot from nodes and edges held in memory. Edges
-// whose endpoints are missing are dropped.
+// whose endpoints are missing are dropped and counted in Stats.
 func FromElements(nodes []graph.Node, edges []graph.Edge) *Snapshot {
-	_, _ = nodes, edges
-	return &Snapshot{}
+	start := time.Now()
+	b := newBuilder()
+	for i := range nodes {
+		b.addNode(nodes[i])
+	}
+	for i := range edges {
+		b.addEdge(&edges[i])
+	}
+	s := b.finish()
+	s.stats.BuildTime = time.Since(start)
+	return s
+}
+
+type rawEdge struct {
+	from, to string
+	kind     graph.EdgeKind
+	priv     graph.Privilege
+	attr     uint32
+}
+
+type builder struct {
+	nodes    []graph.Node
+	edges    []rawEdge
+	attrs    []edgeAttrs
+	attrIdx  map[string]uint32
+	keyBuf   strings.Builder
+	dangling int
+}
+
+func newBuilder() *builder {
+	b := &builder{attrIdx: map[string]uint32{}}
+	b.intern(nil, nil, nil) // attr 0: empty
+	return b
+}
+
+func (b *builder) addNode(n graph.Node) { b.nodes = append(b.nodes, n) }
+
+func (b *builder) addEdge(e *graph.Edge) {
+	b.edges = append(b.edges, rawEdge{
+		from: e.From, to: e.To, kind: e.Kind, priv: e.Privilege,
+		attr: b.intern(e.Actions, e.Conditions, e.Via),
+	})
+}
+
+func (b *builder) intern(actions, conditions, via []string) uint32 {
+	if len(actions)+len(conditions)+len(via) == 0 && len(b.attrs) > 0 {
+		return 0
+	}
+	b.keyBuf.Reset()
+	for _, part := range [][]string{actions, conditions, via} {
+		for _, s := range part {
+			b.keyBuf.WriteString(s)
+			b.keyBuf.WriteByte(0)
+		}
+		b.keyBuf.WriteByte(1)
+	}
+	key := b.keyBuf.String()
+	if i, ok := b.attrIdx[key]; ok {
+		return i
+	}
+	i := uint32(len(b.attrs))
+	b.attrs = append(b.attrs, edgeAttrs{
+		actions: slices.Clone(actions), conditions: slices.Clone(conditions), via: slices.Clone(via),
+	})
+	b.attrIdx[key] = i
+	return i
+}
+
+type denseEdge struct {
+	from, to int32
+	kind     graph.EdgeKind
+	priv     graph.Privilege
+	attr     uint32
+}
+
+func (b *builder) finish() *Snapshot {
+	slices.SortFunc(b.nodes, func(x, y graph.Node) int { return strings.Compare(x.ID, y.ID) })
+	b.nodes = slices.CompactFunc(b.nodes, func(x, y graph.Node) bool { return x.ID == y.ID })
+	s := &Snapshot{nodes: b.nodes, index: make(map[string]int32, len(b.nodes)), attrs: b.attrs}
+	for i := range s.nodes {
+		s.index[s.nodes[i].ID] = int32(i)
+	}
+	dense := make([]denseEdge, 0, len(b.edges))
+	for _, e := range b.edges {
+		f, okf := s.index[e.from]
+		t, okt := s.index[e.to]
+		if !okf || !okt {
+			b.dangling++
+			continue
+		}
+		dense = append(dense, denseEdge{from: f, to: t, kind: e.kind, priv: e.priv, attr: e.attr})
+	}
+	b.edges = nil
+	slices.SortFunc(dense, func(x, y denseEdge) int {
+		if x.from != y.from {
+			return int(x.from - y.from)
+		}
+		if x.kind != y.kind {
+			return int(x.kind) - int(y.kind)
+		}
+		return int(x.to - y.to)
+	})
+	// The same (from, kind, to) twice can only come from FromElements: keep
+	// one edge with the higher privilege, as graph.Edge.Merge would.
+	out := dense[:0]
+	for _, e := range dense {
+		if k := len(out) - 1; k >= 0 && out[k].from == e.from && out[k].kind == e.kind &&
+			out[k].to == e.to {
+			out[k].priv = max(out[k].priv, e.priv)
+			continue
+		}
+		out = append(out, e)
+	}
+	dense = out
+	s.buildCSR(dense)
+	s.stats = Stats{
+		Nodes: len(s.nodes), Edges: len(dense), Version: versions.Add(1), BuiltAt: time.Now(),
+		DanglingEdges: b.dangling, DistinctAttrs: len(s.attrs),
+	}
+	s.pool.New = func() any { return newWorkspace(len(s.nodes)) }
+	return s
+}
+
+func (s *Snapshot) buildCSR(dense []denseEdge) {
+	n, m := len(s.nodes), len(dense)
+	s.outOff = make([]uint32, n+1)
+	s.outTo = make([]int32, m)
+	s.ekind = make([]graph.EdgeKind, m)
+	s.epriv = make([]graph.Privilege, m)
+	s.eattr = make([]uint32, m)
+	s.inOff = make([]uint32, n+1)
+	for i, e := range dense {
+		s.outOff[e.from+1]++
+		s.inOff[e.to+1]++
+		s.outTo[i] = e.to
+		s.ekind[i] = e.kind
+		s.epriv[i] = e.priv
+		s.eattr[i] = e.attr
+	}
+	for i := 0; i < n; i++ {
+		s.outOff[i+1] += s.outOff[i]
+		s.inOff[i+1] += s.inOff[i]
+	}
+	s.inFrom = make([]int32, m)
+	s.inEdge = make([]uint32, m)
+	fill := slices.Clone(s.inOff[:n])
+	for i, e := range dense {
+		p := fill[e.to]
+		s.inFrom[p] = e.from
+		s.inEdge[p] = uint32(i)
+		fill[e.to]++
+	}
 }
 
 // Stats returns the snapshot's size and version.
 func (s *Snapshot) Stats() Stats { return s.stats }
 
-// Node returns a reference to the node with id.
-func (s *Snapshot) Node(id string) (NodeRef, bool) { return NodeRef{}, false }
-
-// FullNode returns the node with id, with its props.
-func (s *Snapshot) FullNode(id string) (graph.Node, bool) { return graph.Node{}, false }
-
-// Search returns up to limit nodes whose ID or name contains text
-// (case-insensitive), of the given kinds (all if empty), ordered by name.
-func (s *Snapshot) Search(text string, kinds []graph.Kind, limit int) []NodeRef { return nil }
-
-// BlastRadius returns every resource q.From reaches, with the highest
-// privilege and a witness path. An unknown ID returns an error wrapping
-// graph.ErrNotFound.
-func (s *Snapshot) BlastRadius(q BlastRadiusQuery) (*BlastRadiusResult, error) {
-	return nil, errNotImplemented
+// MemoryBytes estimates the bytes held by the edge arrays of the snapshot
+// (the part that grows with edges), excluding node records and interned
+// attribute sets.
+func (s *Snapshot) MemoryBytes() int {
+	m := len(s.outTo)
+	return 4*2*(len(s.nodes)+1) + m*(4+4+4+1+1+4)
 }
 
-// Paths returns distinct simple paths from q.From to q.To, shortest first.
-func (s *Snapshot) Paths(q PathsQuery) ([]Path, error) { return nil, errNotImplemented }
+// Node returns a reference to the node with id.
+func (s *Snapshot) Node(id string) (NodeRef, bool) {
+	i, ok := s.index[id]
+	if !ok {
+		return NodeRef{}, false
+	}
+	return s.ref(i), true
+}
 
-// WhoCanReach returns every principal that reaches q.Resource.
-func (s *Snapshot) WhoCanReach(q WhoCanReachQuery) (*WhoCanReachResult, error) {
-	return nil, errNotImplemented
+// FullNode returns the node with id, with its props.
+func (s *Snapshot) FullNode(id string) (graph.Node, bool) {
+	i, ok := s.index[id]
+	if !ok {
+		return graph.Node{}, false
+	}
+	return s.nodes[i], true
+}
+
+func (s *Snapshot) ref(i int32) NodeRef {
+	n := &s.nodes[i]
+	return NodeRef{ID: n.ID, Kind: n.Kind, Subkind: n.Subkind, Name: n.Name, Source: n.Source,
+		Sensitivity: n.Sensitivity}
+}
+
+func (s *Snapshot) lookup(id, what string) (int32, error) {
+	i, ok := s.index[id]
+	if !ok {
+		return 0, fmt.Errorf("%s %q: %w", what, id, graph.ErrNotFound)
+	}
+	return i, nil
+}
+
+// Search returns up to limit nodes whose ID or name contains text
+// (case-insensitive), of the given kinds (all if empty). Exact ID or name
+// matches come first, then the rest ordered by name and ID.
+func (s *Snapshot) Search(text string, kinds []graph.Kind, limit int) []NodeRef {
+	q := strings.ToLower(strings.TrimSpace(text))
+	var exact, partial []NodeRef
+	for i := range s.nodes {
+		n := &s.nodes[i]
+		if len(kinds) > 0 && !slices.Contains(kinds, n.Kind) {
+			continue
+		}
+		id, name := strings.ToLower(n.ID), strings.ToLower(n.Name)
+		switch {
+		case q == "" || id == q || name == q:
+			exact = append(exact, s.ref(int32(i)))
+		case strings.Contains(id, q) || strings.Contains(name, q):
+			partial = append(partial, s.ref(int32(i)))
+		}
+	}
+	byName := func(a, b NodeRef) int {
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	}
+	slices.SortFunc(exact, byName)
+	slices.SortFunc(partial, byName)
+	out := append(exact, partial...)
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out
 }
 
 // Holder publishes the current snapshot; readers never block writers.

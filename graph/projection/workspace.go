@@ -1,0 +1,68 @@
+package projection
+
+// noEdge marks a BFS root, which has no parent edge.
+const noEdge = ^uint32(0)
+
+// workspace holds per-query scratch arrays sized to the snapshot, reused
+// through a pool. A slot is valid only when its stamp equals the current
+// epoch, so resetting costs nothing.
+type workspace struct {
+	epoch   uint32
+	stamp   []uint32
+	dist    []int32
+	parent  []int32  // previous node on the BFS tree
+	pedge   []uint32 // dense edge id from parent
+	level   []uint8  // privilege level that reached the node (reverse reach)
+	queue   []int32
+	onPath  []bool
+	epoch2  uint32
+	stamp2  []uint32
+	dist2   []int32
+	visited []int32
+}
+
+func newWorkspace(n int) *workspace {
+	return &workspace{
+		stamp: make([]uint32, n), dist: make([]int32, n), parent: make([]int32, n),
+		pedge: make([]uint32, n), level: make([]uint8, n), onPath: make([]bool, n),
+		stamp2: make([]uint32, n), dist2: make([]int32, n),
+	}
+}
+
+// reset starts a new epoch for the primary arrays.
+func (w *workspace) reset() {
+	w.epoch++
+	if w.epoch == 0 { // wrapped: clear for real
+		clear(w.stamp)
+		w.epoch = 1
+	}
+	w.queue = w.queue[:0]
+	w.visited = w.visited[:0]
+}
+
+// reset2 starts a new epoch for the secondary distance array.
+func (w *workspace) reset2() {
+	w.epoch2++
+	if w.epoch2 == 0 {
+		clear(w.stamp2)
+		w.epoch2 = 1
+	}
+}
+
+func (w *workspace) seen(i int32) bool { return w.stamp[i] == w.epoch }
+
+func (w *workspace) visit(i, parent int32, pedge uint32, dist int32) {
+	w.stamp[i] = w.epoch
+	w.parent[i] = parent
+	w.pedge[i] = pedge
+	w.dist[i] = dist
+	w.visited = append(w.visited, i)
+}
+
+func (s *Snapshot) getWS() *workspace {
+	w := s.pool.Get().(*workspace)
+	w.reset()
+	return w
+}
+
+func (s *Snapshot) putWS(w *workspace) { s.pool.Put(w) }
