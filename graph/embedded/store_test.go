@@ -1,0 +1,56 @@
+package embedded
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/accessgraph/accessgraph/graph"
+	"github.com/accessgraph/accessgraph/graph/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) graph.Store {
+		st, err := Open(t.TempDir(), Options{})
+		require.NoError(t, err)
+		return st
+	})
+}
+
+// A run whose process dies is abandoned on the next open and nothing it
+// staged becomes visible.
+func TestAbandonedRunOnReopen(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := Open(dir, Options{})
+	require.NoError(t, err)
+	b := graph.NewBatch("s1")
+	b.AddNode(graph.Node{ID: "a", Kind: graph.KindAccount, Name: "a"})
+	storetest.Ingest(t, st, b)
+	r, err := st.BeginRun(ctx, "s1")
+	require.NoError(t, err)
+	require.NoError(t, st.UpsertNodes(ctx, r.ID, []graph.Node{{ID: "b", Kind: graph.KindAccount,
+		Name: "b", Source: "s1"}}))
+	require.NoError(t, st.Close()) // the "crash": the run never finishes
+
+	st, err = Open(dir, Options{})
+	require.NoError(t, err)
+	defer st.Close()
+	got, err := st.Run(ctx, r.ID)
+	require.NoError(t, err)
+	require.Equal(t, graph.RunAbandoned, got.Status)
+	nodes, _ := storetest.Dump(t, st)
+	require.Equal(t, []string{"a"}, nodes)
+	_, err = st.FinishRun(ctx, r.ID)
+	require.ErrorIs(t, err, graph.ErrRunNotActive)
+}
+
+func TestLockedByAnotherProcess(t *testing.T) {
+	dir := t.TempDir()
+	st, err := Open(dir, Options{})
+	require.NoError(t, err)
+	defer st.Close()
+	_, err = Open(dir, Options{LockTimeout: 50e6})
+	require.ErrorContains(t, err, "another accessgraph process holds it")
+}
