@@ -1,0 +1,96 @@
+package gql
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/accessgraph/accessgraph/graph"
+	"github.com/accessgraph/accessgraph/graph/projection"
+)
+
+// Engine answers the three analysis questions. The projection snapshot
+// satisfies it through ProjectionEngine; another package can plug a Cypher
+// engine on Neo4j into Resolver.Cypher. Both must give the same answers.
+type Engine interface {
+	// BlastRadius returns every resource q.From reaches. An unknown ID
+	// returns an error wrapping graph.ErrNotFound.
+	BlastRadius(ctx context.Context, q projection.BlastRadiusQuery) (*projection.BlastRadiusResult, error)
+	// Paths returns distinct simple paths from q.From to q.To, shortest first.
+	Paths(ctx context.Context, q projection.PathsQuery) ([]projection.Path, error)
+	// WhoCanReach returns every principal that reaches q.Resource.
+	WhoCanReach(ctx context.Context, q projection.WhoCanReachQuery) (*projection.WhoCanReachResult, error)
+}
+
+// ProjectionEngine adapts a projection snapshot to Engine.
+type ProjectionEngine struct {
+	// Snapshot answers the queries; it must not be nil.
+	Snapshot *projection.Snapshot
+}
+
+var _ Engine = ProjectionEngine{}
+
+// BlastRadius implements Engine.
+func (e ProjectionEngine) BlastRadius(
+	_ context.Context, q projection.BlastRadiusQuery,
+) (*projection.BlastRadiusResult, error) {
+	return e.Snapshot.BlastRadius(q)
+}
+
+// Paths implements Engine.
+func (e ProjectionEngine) Paths(_ context.Context, q projection.PathsQuery) ([]projection.Path, error) {
+	return e.Snapshot.Paths(q)
+}
+
+// WhoCanReach implements Engine.
+func (e ProjectionEngine) WhoCanReach(
+	_ context.Context, q projection.WhoCanReachQuery,
+) (*projection.WhoCanReachResult, error) {
+	return e.Snapshot.WhoCanReach(q)
+}
+
+// Resolver is the root of the GraphQL resolvers and holds their
+// dependencies.
+type Resolver struct {
+	// Snapshots holds the current projection snapshot. Each operation reads
+	// the snapshot that is current when it starts, for all its fields.
+	Snapshots *projection.Holder
+	// Store answers syncRuns; it may be nil, and syncRuns then fails with
+	// code UNAVAILABLE.
+	Store graph.Store
+	// Cypher is the optional second engine for engine: CYPHER; nil until a
+	// Cypher engine is plugged in.
+	Cypher Engine
+	// Logger receives server faults; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+func (r *Resolver) logger() *slog.Logger {
+	if r.Logger != nil {
+		return r.Logger
+	}
+	return slog.Default()
+}
+
+type snapshotKey struct{}
+
+// withSnapshot pins the current snapshot into ctx for one operation, so that
+// every field of a response reads the same version.
+func (r *Resolver) withSnapshot(ctx context.Context) context.Context {
+	if r.Snapshots == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, snapshotKey{}, r.Snapshots.Load())
+}
+
+// snapshot returns the snapshot pinned for the operation, or the current one.
+func (r *Resolver) snapshot(ctx context.Context) (*projection.Snapshot, error) {
+	if s, ok := ctx.Value(snapshotKey{}).(*projection.Snapshot); ok && s != nil {
+		return s, nil
+	}
+	if r.Snapshots != nil {
+		if s := r.Snapshots.Load(); s != nil {
+			return s, nil
+		}
+	}
+	return nil, errNoSnapshot
+}

@@ -1,0 +1,210 @@
+package gql
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/executor"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/gin-gonic/gin"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/accessgraph/accessgraph/gql/generated"
+)
+
+// Defaults of Options.
+const (
+	DefaultComplexityLimit = 5000
+	DefaultMaxDepth        = 12
+	DefaultMaxBodyBytes    = 1 << 20
+)
+
+// Options tunes the GraphQL server. The zero value uses the defaults.
+type Options struct {
+	// ComplexityLimit is the highest cost an operation may have; connections
+	// cost their page size times what each item selects (default 5000).
+	ComplexityLimit int
+	// MaxDepth is how deep an operation may nest fields (default 12).
+	MaxDepth int
+	// MaxBodyBytes bounds a request body (default 1 MiB).
+	MaxBodyBytes int64
+	// DisablePlayground stops serving the GraphiQL page at "/".
+	DisablePlayground bool
+	// DisableIntrospection rejects introspection queries.
+	DisableIntrospection bool
+}
+
+func (o Options) withDefaults() Options {
+	if o.ComplexityLimit <= 0 {
+		o.ComplexityLimit = DefaultComplexityLimit
+	}
+	if o.MaxDepth <= 0 {
+		o.MaxDepth = DefaultMaxDepth
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	return o
+}
+
+// executableSchema binds r to the generated schema with its cost functions.
+func executableSchema(r *Resolver) graphql.ExecutableSchema {
+	return generated.NewExecutableSchema(generated.Config{Resolvers: r, Complexity: complexityRoot()})
+}
+
+// configurable is what handler.Server and executor.Executor share.
+type configurable interface {
+	Use(graphql.HandlerExtension)
+	SetErrorPresenter(graphql.ErrorPresenterFunc)
+	SetRecoverFunc(graphql.RecoverFunc)
+	SetQueryCache(graphql.Cache[*ast.QueryDocument])
+	AroundOperations(graphql.OperationMiddleware)
+}
+
+// configure applies the same limits, error handling and snapshot pinning to
+// the HTTP server and to the in-process executor.
+func configure(x configurable, r *Resolver, opt Options) {
+	x.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	if !opt.DisableIntrospection {
+		x.Use(extension.Introspection{})
+	}
+	x.Use(extension.FixedComplexityLimit(opt.ComplexityLimit))
+	x.Use(depthLimit{max: opt.MaxDepth})
+	x.SetErrorPresenter(r.presentError)
+	x.SetRecoverFunc(r.recoverPanic)
+	x.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		return next(r.withSnapshot(ctx))
+	})
+}
+
+// NewHandler returns the GraphQL endpoint alone (GET and POST).
+func NewHandler(r *Resolver, opt Options) http.Handler {
+	opt = opt.withDefaults()
+	srv := handler.New(executableSchema(r))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	configure(srv, r, opt)
+	return srv
+}
+
+// NewRouter returns a gin engine serving POST and GET /graphql, the GraphiQL
+// page at "/" and GET /healthz, with request logging and a body size limit.
+// Timeouts belong to the http.Server that serves it.
+//
+// Limitation: the GraphiQL page loads its scripts and styles from the
+// jsDelivr CDN (gqlgen's playground package), so it needs internet access in
+// the browser; the /graphql endpoint does not.
+func NewRouter(r *Resolver, opt Options) *gin.Engine {
+	opt = opt.withDefaults()
+	log := r.logger()
+
+	e := gin.New()
+	e.Use(requestLogger(log), gin.CustomRecovery(func(c *gin.Context, v any) {
+		log.ErrorContext(c.Request.Context(), "http handler panicked", "path", c.Request.URL.Path,
+			"panic", fmt.Sprint(v))
+		c.AbortWithStatus(http.StatusInternalServerError)
+	}))
+
+	gqlHandler := gin.WrapH(NewHandler(r, opt))
+	e.POST("/graphql", limitBody(opt.MaxBodyBytes), gqlHandler)
+	e.GET("/graphql", gqlHandler)
+	e.OPTIONS("/graphql", gqlHandler)
+	e.GET("/healthz", r.healthz)
+	if !opt.DisablePlayground {
+		e.GET("/", gin.WrapH(playground.Handler("accessgraph", "/graphql")))
+	}
+	return e
+}
+
+// healthz reports the snapshot that answers queries.
+func (r *Resolver) healthz(c *gin.Context) {
+	var s = r.Snapshots
+	if s == nil || s.Load() == nil {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "no snapshot loaded"})
+		return
+	}
+	st := s.Load().Stats()
+	c.JSON(http.StatusOK, gin.H{
+		"status":  "ok",
+		"version": st.Version,
+		"nodes":   st.Nodes,
+		"edges":   st.Edges,
+		"builtAt": st.BuiltAt,
+	})
+}
+
+// requestLogger logs one line per request: method, path, status and
+// duration. It never logs the query string, the body (variables) or headers
+// (Authorization).
+func requestLogger(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		status := c.Writer.Status()
+		level := slog.LevelInfo
+		if status >= http.StatusInternalServerError {
+			level = slog.LevelError
+		}
+		log.LogAttrs(c.Request.Context(), level, "http request",
+			slog.String("method", c.Request.Method),
+			slog.String("path", c.Request.URL.Path),
+			slog.Int("status", status),
+			slog.Duration("duration", time.Since(start)))
+	}
+}
+
+// limitBody rejects bodies larger than n bytes with 413.
+func limitBody(n int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.ContentLength > n {
+			c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, gin.H{"errors": []gin.H{{
+				"message":    fmt.Sprintf("request body is %d bytes, more than the limit of %d", c.Request.ContentLength, n),
+				"extensions": gin.H{"code": "REQUEST_TOO_LARGE"},
+			}}})
+			return
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
+		c.Next()
+	}
+}
+
+// Execute runs one GraphQL document in process (for `accessgraph query`)
+// with the default Options and returns the JSON response. When the response
+// carries errors, Execute returns it together with an error listing them, so
+// that a caller can print the body and fail.
+func Execute(ctx context.Context, r *Resolver, query string, vars map[string]any) ([]byte, error) {
+	exec := executor.New(executableSchema(r))
+	configure(exec, r, Options{}.withDefaults())
+
+	ctx = graphql.StartOperationTrace(ctx)
+	params := &graphql.RawParams{Query: query, Variables: vars}
+	params.ReadTime = graphql.TraceTiming{Start: graphql.Now(), End: graphql.Now()}
+
+	var resp *graphql.Response
+	oc, errs := exec.CreateOperationContext(ctx, params)
+	if errs != nil {
+		resp = exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs)
+	} else {
+		h, octx := exec.DispatchOperation(ctx, oc)
+		resp = h(octx)
+	}
+
+	body, err := json.Marshal(resp)
+	if err != nil {
+		return nil, fmt.Errorf("encode response: %w", err)
+	}
+	if len(resp.Errors) > 0 {
+		return body, fmt.Errorf("graphql: %w", resp.Errors)
+	}
+	return body, nil
+}
