@@ -1,0 +1,437 @@
+package gql
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/accessgraph/accessgraph/graph"
+	"github.com/accessgraph/accessgraph/graph/projection"
+)
+
+type pageInfo struct {
+	HasNextPage bool    `json:"hasNextPage"`
+	EndCursor   *string `json:"endCursor"`
+}
+
+type nodeJSON struct {
+	ID          string `json:"id"`
+	Kind        string `json:"kind"`
+	Sensitivity string `json:"sensitivity"`
+}
+
+type stepJSON struct {
+	Kind      string   `json:"kind"`
+	From      string   `json:"from"`
+	To        string   `json:"to"`
+	Privilege string   `json:"privilege"`
+	Actions   []string `json:"actions"`
+	Via       []string `json:"via"`
+}
+
+type pathJSON struct {
+	Length      int        `json:"length"`
+	Nodes       []nodeJSON `json:"nodes"`
+	Steps       []stepJSON `json:"steps"`
+	Privilege   string     `json:"privilege"`
+	Actions     []string   `json:"actions"`
+	Conditional bool       `json:"conditional"`
+	Escalation  bool       `json:"escalation"`
+}
+
+type countJSON struct {
+	Privilege   string `json:"privilege"`
+	Sensitivity string `json:"sensitivity"`
+	Count       int    `json:"count"`
+}
+
+type blastJSON struct {
+	BlastRadius struct {
+		From   nodeJSON `json:"from"`
+		Totals struct {
+			Resources     int         `json:"resources"`
+			Principals    int         `json:"principals"`
+			ByPrivilege   []countJSON `json:"byPrivilege"`
+			BySensitivity []countJSON `json:"bySensitivity"`
+		} `json:"totals"`
+		Reaches struct {
+			TotalCount int      `json:"totalCount"`
+			PageInfo   pageInfo `json:"pageInfo"`
+			Edges      []struct {
+				Cursor string `json:"cursor"`
+				Node   struct {
+					Resource  nodeJSON `json:"resource"`
+					Privilege string   `json:"privilege"`
+					Actions   []string `json:"actions"`
+					Witness   pathJSON `json:"witness"`
+				} `json:"node"`
+			} `json:"edges"`
+		} `json:"reaches"`
+	} `json:"blastRadius"`
+}
+
+const pathFields = `length privilege actions conditional escalation
+  nodes { id kind sensitivity }
+  steps { kind from to privilege actions via }`
+
+const blastQuery = `query($id: ID!, $first: Int, $after: String, $minPrivilege: Privilege) {
+  blastRadius(id: $id, first: $first, after: $after, minPrivilege: $minPrivilege) {
+    from { id kind }
+    totals { resources principals byPrivilege { privilege count } bySensitivity { sensitivity count } }
+    reaches {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { cursor node { resource { id kind sensitivity } privilege actions witness { ` + pathFields + ` } } }
+    }
+  }
+}`
+
+func reachIDs(b blastJSON) []string {
+	var out []string
+	for _, e := range b.BlastRadius.Reaches.Edges {
+		out = append(out, e.Node.Resource.ID+"="+e.Node.Privilege)
+	}
+	return out
+}
+
+func TestBlastRadius(t *testing.T) {
+	srv := newServer(t, fixtureResolver(t), Options{})
+
+	var got blastJSON
+	data(t, srv, blastQuery, map[string]any{"id": acctAlice}, &got)
+	br := got.BlastRadius
+
+	require.Equal(t, nodeJSON{ID: acctAlice, Kind: "ACCOUNT"}, br.From)
+	// alice acts as herself, the admins group and the Admin role.
+	require.Equal(t, 3, br.Totals.Principals)
+	require.Equal(t, 5, br.Totals.Resources)
+	require.Equal(t, []countJSON{{Privilege: "ADMIN", Count: 1}, {Privilege: "WRITE", Count: 3},
+		{Privilege: "READ", Count: 1}}, br.Totals.ByPrivilege)
+	require.Equal(t, []countJSON{{Sensitivity: "CRITICAL", Count: 1}, {Sensitivity: "MEDIUM", Count: 3},
+		{Sensitivity: "LOW", Count: 1}}, br.Totals.BySensitivity)
+
+	// Ordered by privilege, then sensitivity, then ID.
+	require.Equal(t, []string{bktPay + "=ADMIN", bktA + "=WRITE", bktB + "=WRITE", bktC + "=WRITE",
+		bktLogs + "=READ"}, reachIDs(got))
+	require.Equal(t, 5, br.Reaches.TotalCount)
+	require.False(t, br.Reaches.PageInfo.HasNextPage)
+
+	// payroll: admin through the group's role beats the direct read edge;
+	// actions are the union over both paths.
+	pay := br.Reaches.Edges[0].Node
+	require.Equal(t, "CRITICAL", pay.Resource.Sensitivity)
+	require.Equal(t, []string{"s3:*", "s3:GetObject"}, pay.Actions)
+	w := pay.Witness
+	require.Equal(t, 3, w.Length)
+	require.Equal(t, "ADMIN", w.Privilege)
+	require.Equal(t, []string{"s3:*"}, w.Actions)
+	require.False(t, w.Conditional)
+	require.False(t, w.Escalation)
+	var ids []string
+	for _, n := range w.Nodes {
+		ids = append(ids, n.ID)
+	}
+	require.Equal(t, []string{acctAlice, grpAdmins, roleAdmin, bktPay}, ids)
+	require.Equal(t, []stepJSON{
+		{Kind: "MEMBER_OF", From: acctAlice, To: grpAdmins, Privilege: "NONE", Actions: []string{}, Via: []string{}},
+		{Kind: "HAS_ROLE", From: grpAdmins, To: roleAdmin, Privilege: "NONE", Actions: []string{}, Via: []string{}},
+		{Kind: "ACCESS", From: roleAdmin, To: bktPay, Privilege: "ADMIN", Actions: []string{"s3:*"},
+			Via: []string{"policy/AdministratorAccess via group/admins"}},
+	}, w.Steps)
+
+	// logs is reached directly with read.
+	logs := br.Reaches.Edges[4].Node
+	require.Equal(t, []string{"s3:GetObject", "s3:ListBucket"}, logs.Actions)
+	require.Equal(t, 1, logs.Witness.Length)
+}
+
+func TestBlastRadiusFilters(t *testing.T) {
+	srv := newServer(t, fixtureResolver(t), Options{})
+	tests := []struct {
+		name string
+		args string
+		want []string
+	}{
+		{"min privilege write", `minPrivilege: WRITE`, []string{bktPay, bktA, bktB, bktC}},
+		{"min sensitivity high", `minSensitivity: HIGH`, []string{bktPay}},
+		{"identity one step further", `maxDepth: 4`, []string{bktPay, bktA, bktB, bktC, bktLogs}},
+		// from the identity, depth 2 reaches only alice's own ACCESS edges.
+		{"depth 2 from identity", `maxDepth: 2`, []string{bktPay, bktLogs}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got struct {
+				BlastRadius struct {
+					Reaches struct {
+						Edges []struct {
+							Node struct {
+								Resource nodeJSON `json:"resource"`
+							} `json:"node"`
+						} `json:"edges"`
+					} `json:"reaches"`
+				} `json:"blastRadius"`
+			}
+			q := fmt.Sprintf(`{ blastRadius(id: %q, %s) { reaches { edges { node { resource { id } } } } } }`,
+				idAlex, tc.args)
+			data(t, srv, q, nil, &got)
+			var ids []string
+			for _, e := range got.BlastRadius.Reaches.Edges {
+				ids = append(ids, e.Node.Resource.ID)
+			}
+			require.Equal(t, tc.want, ids)
+		})
+	}
+}
+
+func TestBlastRadiusPagination(t *testing.T) {
+	r := fixtureResolver(t)
+	srv := newServer(t, r, Options{})
+
+	var p1, p2, p3 blastJSON
+	data(t, srv, blastQuery, map[string]any{"id": acctAlice, "first": 2}, &p1)
+	require.Equal(t, []string{bktPay + "=ADMIN", bktA + "=WRITE"}, reachIDs(p1))
+	require.True(t, p1.BlastRadius.Reaches.PageInfo.HasNextPage)
+	require.Equal(t, 5, p1.BlastRadius.Reaches.TotalCount)
+	end := p1.BlastRadius.Reaches.PageInfo.EndCursor
+	require.NotNil(t, end)
+	require.Equal(t, p1.BlastRadius.Reaches.Edges[1].Cursor, *end)
+	require.NotEqual(t, p1.BlastRadius.Reaches.Edges[0].Cursor, *end)
+
+	data(t, srv, blastQuery, map[string]any{"id": acctAlice, "first": 2, "after": *end}, &p2)
+	require.Equal(t, []string{bktB + "=WRITE", bktC + "=WRITE"}, reachIDs(p2))
+	require.True(t, p2.BlastRadius.Reaches.PageInfo.HasNextPage)
+
+	data(t, srv, blastQuery, map[string]any{"id": acctAlice, "first": 2,
+		"after": *p2.BlastRadius.Reaches.PageInfo.EndCursor}, &p3)
+	require.Equal(t, []string{bktLogs + "=READ"}, reachIDs(p3))
+	require.False(t, p3.BlastRadius.Reaches.PageInfo.HasNextPage)
+	// Totals describe the whole result on every page.
+	require.Equal(t, 5, p3.BlastRadius.Totals.Resources)
+
+	// A new snapshot makes the old cursors stale.
+	old := r.Snapshots.Load().Stats().Version
+	nodes, edges := fixtureElements()
+	r.Snapshots.Store(projection.FromElements(nodes, edges))
+	cur := r.Snapshots.Load().Stats().Version
+	require.NotEqual(t, old, cur)
+
+	e := oneError(t, srv, blastQuery, map[string]any{"id": acctAlice, "first": 2, "after": *end})
+	require.Equal(t, fmt.Sprintf("cursor is from snapshot version %d, current is %d: restart pagination",
+		old, cur), e.Message)
+	require.Equal(t, CodeStaleCursor, e.Extensions["code"])
+	require.Equal(t, "after", e.Extensions["argument"])
+}
+
+func TestPaths(t *testing.T) {
+	srv := newServer(t, fixtureResolver(t), Options{})
+	q := `query($after: String) { paths(from: "` + acctAlice + `", to: "` + bktPay + `", first: 1, after: $after) {
+	  totalCount pageInfo { hasNextPage endCursor } edges { cursor node { ` + pathFields + ` } } } }`
+	type pathsJSON struct {
+		Paths struct {
+			TotalCount int      `json:"totalCount"`
+			PageInfo   pageInfo `json:"pageInfo"`
+			Edges      []struct {
+				Node pathJSON `json:"node"`
+			} `json:"edges"`
+		} `json:"paths"`
+	}
+
+	var p1, p2 pathsJSON
+	data(t, srv, q, nil, &p1)
+	require.Equal(t, 2, p1.Paths.TotalCount)
+	require.True(t, p1.Paths.PageInfo.HasNextPage)
+	require.Len(t, p1.Paths.Edges, 1)
+	// Shortest first: the direct read edge.
+	direct := p1.Paths.Edges[0].Node
+	require.Equal(t, 1, direct.Length)
+	require.Equal(t, "READ", direct.Privilege)
+	require.Equal(t, []string{"s3:GetObject"}, direct.Actions)
+
+	data(t, srv, q, map[string]any{"after": *p1.Paths.PageInfo.EndCursor}, &p2)
+	require.False(t, p2.Paths.PageInfo.HasNextPage)
+	require.Len(t, p2.Paths.Edges, 1)
+	viaRole := p2.Paths.Edges[0].Node
+	require.Equal(t, 3, viaRole.Length)
+	require.Equal(t, "ADMIN", viaRole.Privilege)
+	require.Equal(t, []string{"MEMBER_OF", "HAS_ROLE", "ACCESS"},
+		[]string{viaRole.Steps[0].Kind, viaRole.Steps[1].Kind, viaRole.Steps[2].Kind})
+}
+
+func TestWhoCanReach(t *testing.T) {
+	srv := newServer(t, fixtureResolver(t), Options{})
+	q := `query($kinds: [NodeKind!]) { whoCanReach(resource: "` + bktPay + `", kinds: $kinds) {
+	  resource { id sensitivity } byPrivilege { privilege count }
+	  reachers { totalCount edges { node { principal { id kind } privilege actions witness { length } } } } } }`
+	type whoJSON struct {
+		WhoCanReach struct {
+			Resource    nodeJSON    `json:"resource"`
+			ByPrivilege []countJSON `json:"byPrivilege"`
+			Reachers    struct {
+				TotalCount int `json:"totalCount"`
+				Edges      []struct {
+					Node struct {
+						Principal nodeJSON `json:"principal"`
+						Privilege string   `json:"privilege"`
+						Witness   struct {
+							Length int `json:"length"`
+						} `json:"witness"`
+					} `json:"node"`
+				} `json:"edges"`
+			} `json:"reachers"`
+		} `json:"whoCanReach"`
+	}
+	tests := []struct {
+		name  string
+		kinds []string
+		want  []string // id=privilege/length
+	}{
+		{"all principals", nil, []string{
+			roleAdmin + "=ADMIN/1", grpAdmins + "=ADMIN/2", acctAlice + "=ADMIN/3", idAlex + "=ADMIN/4"}},
+		{"identities only", []string{"IDENTITY"}, []string{idAlex + "=ADMIN/4"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got whoJSON
+			vars := map[string]any{}
+			if tc.kinds != nil {
+				vars["kinds"] = tc.kinds
+			}
+			data(t, srv, q, vars, &got)
+			w := got.WhoCanReach
+			require.Equal(t, nodeJSON{ID: bktPay, Sensitivity: "CRITICAL"}, w.Resource)
+			require.Equal(t, len(tc.want), w.Reachers.TotalCount)
+			require.Equal(t, []countJSON{{Privilege: "ADMIN", Count: len(tc.want)}}, w.ByPrivilege)
+			var ids []string
+			for _, e := range w.Reachers.Edges {
+				n := e.Node
+				ids = append(ids, fmt.Sprintf("%s=%s/%d", n.Principal.ID, n.Privilege, n.Witness.Length))
+			}
+			require.Equal(t, tc.want, ids)
+		})
+	}
+}
+
+func TestNodeIdentitySearch(t *testing.T) {
+	srv := newServer(t, fixtureResolver(t), Options{})
+
+	var got struct {
+		Node struct {
+			ID          string `json:"id"`
+			Kind        string `json:"kind"`
+			Subkind     string `json:"subkind"`
+			Name        string `json:"name"`
+			IsPrincipal bool   `json:"isPrincipal"`
+			SyncRun     string `json:"syncRun"`
+			Props       []struct {
+				Key   string `json:"key"`
+				Value string `json:"value"`
+			} `json:"props"`
+		} `json:"identity"`
+		Search struct {
+			TotalCount int `json:"totalCount"`
+			Edges      []struct {
+				Node nodeJSON `json:"node"`
+			} `json:"edges"`
+		} `json:"search"`
+	}
+	data(t, srv, `{ identity(id: "`+idAlex+`") { id kind subkind name isPrincipal syncRun props { key value } }
+	  search(text: "BUILDS", kinds: [RESOURCE], first: 2) { totalCount edges { node { id kind sensitivity } } } }`,
+		nil, &got)
+	n := got.Node
+	require.Equal(t, "IDENTITY", n.Kind)
+	require.Equal(t, "human", n.Subkind)
+	require.Equal(t, "Alex Doe", n.Name)
+	require.True(t, n.IsPrincipal)
+	require.Equal(t, "run-1", n.SyncRun)
+	require.Len(t, n.Props, 2)
+	require.Equal(t, "department", n.Props[0].Key)
+	require.Equal(t, "finance", n.Props[0].Value)
+	require.Equal(t, "email", n.Props[1].Key)
+
+	require.Equal(t, 3, got.Search.TotalCount)
+	require.Equal(t, []nodeJSON{{ID: bktA, Kind: "RESOURCE", Sensitivity: "MEDIUM"},
+		{ID: bktB, Kind: "RESOURCE", Sensitivity: "MEDIUM"}},
+		[]nodeJSON{got.Search.Edges[0].Node, got.Search.Edges[1].Node})
+}
+
+func TestErrors(t *testing.T) {
+	srv := newServer(t, fixtureResolver(t), Options{})
+	tests := []struct {
+		name     string
+		query    string
+		code     string
+		argument string
+		message  string
+	}{
+		{"unknown id", `{ blastRadius(id: "nope") { from { id } } }`, CodeNotFound, "",
+			`no node with id "nope" (search by name with search(text:...))`},
+		{"unknown node", `{ node(id: "aws:user/bob") { id } }`, CodeNotFound, "",
+			`no node with id "aws:user/bob" (search by name with search(text:...))`},
+		{"unknown path target", `{ paths(from: "` + acctAlice + `", to: "s3:nope") { totalCount } }`, CodeNotFound, "",
+			`no node with id "s3:nope" (search by name with search(text:...))`},
+		{"identity of a resource", `{ identity(id: "` + bktPay + `") { id } }`, CodeBadUserInput, "id",
+			`id: node "s3:payroll" is a resource, not a principal: use node(id:) for it`},
+		{"first too large", `{ search(text: "", first: 501) { totalCount } }`, CodeBadUserInput, "first",
+			"first: must be between 0 and 500, got 501"},
+		{"negative depth", `{ blastRadius(id: "` + acctAlice + `", maxDepth: -1) { from { id } } }`,
+			CodeBadUserInput, "maxDepth", "maxDepth: must be between 0 and 64, got -1"},
+		{"paths depth", `{ paths(from: "` + acctAlice + `", to: "` + bktPay + `", maxDepth: 21) { totalCount } }`,
+			CodeBadUserInput, "maxDepth", "maxDepth: must be between 1 and 20, got 21"},
+		{"resource kind among reachers", `{ whoCanReach(resource: "` + bktPay + `", kinds: [RESOURCE]) { byPrivilege { count } } }`,
+			CodeBadUserInput, "kinds", "kinds: resource is not a principal kind"},
+		{"malformed cursor", `{ search(text: "", after: "xyz") { totalCount } }`, CodeBadUserInput, "after",
+			`after: malformed cursor "xyz": pass the endCursor of a previous page`},
+		{"cypher without neo4j", `{ blastRadius(id: "` + acctAlice + `", engine: CYPHER) { from { id } } }`,
+			CodeUnavailable, "", "cypher engine needs --neo4j"},
+		{"sync runs without store", `{ syncRuns { id } }`, CodeUnavailable, "",
+			"sync runs need a graph store, and this server has none"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := oneError(t, srv, tc.query, nil)
+			require.Equal(t, tc.message, e.Message)
+			require.Equal(t, tc.code, e.Extensions["code"])
+			if tc.argument != "" {
+				require.Equal(t, tc.argument, e.Extensions["argument"])
+			}
+		})
+	}
+}
+
+// fakeEngine answers every blast radius with one fixed reach.
+type fakeEngine struct{ calls int }
+
+func (f *fakeEngine) BlastRadius(_ context.Context, q projection.BlastRadiusQuery) (*projection.BlastRadiusResult, error) {
+	f.calls++
+	res := projection.NodeRef{ID: "cypher:res", Kind: graph.KindResource}
+	return &projection.BlastRadiusResult{
+		From:    projection.NodeRef{ID: q.From, Kind: graph.KindAccount},
+		Reaches: []projection.Reach{{Resource: res, Privilege: graph.PrivWrite}},
+		Totals:  projection.Totals{Resources: 1, ByPrivilege: map[graph.Privilege]int{graph.PrivWrite: 1}},
+	}, nil
+}
+
+func (f *fakeEngine) Paths(context.Context, projection.PathsQuery) ([]projection.Path, error) {
+	return nil, nil
+}
+
+func (f *fakeEngine) WhoCanReach(context.Context, projection.WhoCanReachQuery) (*projection.WhoCanReachResult, error) {
+	return &projection.WhoCanReachResult{}, nil
+}
+
+func TestCypherEnginePlugged(t *testing.T) {
+	r := fixtureResolver(t)
+	fake := &fakeEngine{}
+	r.Cypher = fake
+	srv := newServer(t, r, Options{})
+
+	var got blastJSON
+	data(t, srv, `{ blastRadius(id: "`+acctAlice+`", engine: CYPHER) {
+	  totals { byPrivilege { privilege count } } reaches { edges { node { resource { id } privilege } } } } }`,
+		nil, &got)
+	require.Equal(t, 1, fake.calls)
+	require.Equal(t, []string{"cypher:res=WRITE"}, reachIDs(got))
+	require.Equal(t, []countJSON{{Privilege: "WRITE", Count: 1}}, got.BlastRadius.Totals.ByPrivilege)
+}
