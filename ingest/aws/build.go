@@ -101,8 +101,10 @@ func (bl *builder) build() (*graph.Batch, error) {
 // edgeAcc accumulates the grants of one principal on one resource node.
 type edgeAcc struct {
 	excepts map[string][]string // action pattern -> its except patterns
-	conds   []string
-	via     []string
+	// uncond holds the action patterns some unconditional grant gave.
+	uncond map[string]bool
+	conds  []string
+	via    []string
 }
 
 // access adds p's ACCESS edges.
@@ -112,7 +114,7 @@ func (bl *builder) access(p *principalInfo) {
 		id := bl.resource(g)
 		acc := accs[id]
 		if acc == nil {
-			acc = &edgeAcc{excepts: map[string][]string{}}
+			acc = &edgeAcc{excepts: map[string][]string{}, uncond: map[string]bool{}}
 			accs[id] = acc
 		}
 		if old, ok := acc.excepts[g.action]; ok {
@@ -121,18 +123,24 @@ func (bl *builder) access(p *principalInfo) {
 		} else {
 			acc.excepts[g.action] = g.except
 		}
+		if len(g.conds) == 0 {
+			acc.uncond[g.action] = true
+		}
 		acc.conds = append(acc.conds, g.conds...)
 		acc.via = append(acc.via, g.via...)
 	}
 	for _, id := range sortedKeys(accs) {
 		acc := accs[id]
-		var actions, excluded []string
+		var actions, excluded, conditional []string
 		priv := graph.PrivNone
 		for _, a := range sortedKeys(acc.excepts) {
 			if bl.covered(a, acc.excepts) {
 				continue
 			}
 			actions = append(actions, a)
+			if !acc.uncond[a] {
+				conditional = append(conditional, a)
+			}
 			excluded = append(excluded, acc.excepts[a]...)
 			if l := bl.ev.level(a, acc.excepts[a]); l > priv {
 				priv = l
@@ -140,9 +148,16 @@ func (bl *builder) access(p *principalInfo) {
 		}
 		e := graph.Edge{From: p.arn, To: id, Kind: graph.EdgeAccess, Privilege: priv,
 			Actions: actions, Conditions: acc.conds, Via: acc.via}
+		if len(excluded) > 0 || (len(conditional) > 0 && len(conditional) < len(actions)) {
+			e.Props = map[string]string{}
+		}
 		if len(excluded) > 0 {
 			sort.Strings(excluded)
-			e.Props = map[string]string{"excluded_actions": strings.Join(dedupe(excluded), ",")}
+			e.Props["excluded_actions"] = strings.Join(dedupe(excluded), ",")
+		}
+		if len(conditional) > 0 && len(conditional) < len(actions) {
+			// The edge's Conditions restrict only these actions.
+			e.Props["conditional_actions"] = strings.Join(conditional, ",")
 		}
 		bl.b.AddEdge(e)
 	}

@@ -34,7 +34,8 @@
 //   - Limitation: conditions are not evaluated. A conditional Allow counts as
 //     granted and its Condition block is copied to the edge's Conditions; a
 //     conditional Deny subtracts nothing and is copied to Conditions as the
-//     deny statement's JSON.
+//     deny statement's JSON. When an edge mixes conditional and
+//     unconditional actions, Props["conditional_actions"] lists the former.
 //   - Limitation: a Deny whose resources are narrower than the grant's (Allow
 //     s3:* on *, Deny s3:* on one bucket) subtracts nothing; it is recorded in
 //     the edge's Conditions the same way.
