@@ -1,0 +1,184 @@
+package synth
+
+func (g *awsGen) plant(p Plant) {
+	p.Source = g.source()
+	p.File = g.gaadPath
+	if p.Actions == nil {
+		p.Actions = []string{}
+	}
+	g.plants = append(g.plants, p)
+}
+
+func (g *awsGen) groupArn(name string) string { return g.arn("group", "/", name) }
+
+func (g *awsGen) plantOffboarded(u *gaadUser, pi int32) {
+	c := g.c
+	p := &c.people[pi]
+	t := &c.teams[p.team]
+	pol := departments[p.dept] + "-data-read"
+	g.plant(Plant{
+		ID:   "aws-offboarded-active-key",
+		Kind: PlantOffboardedActiveKey,
+		Description: "Person " + c.email(pi) + " was terminated 420 days ago (hr/people.csv) but IAM user " +
+			u.UserName + " still exists with access key 1 active, rotated 900 days ago and last used 400 days " +
+			"ago; through group team-" + t.name + " and policy " + pol + " the key still reads the department bucket.",
+		Principal: u.Arn, Identity: c.email(pi),
+		Resource: "arn:aws:s3:::" + c.deptBucket(int(p.dept)) + "/*", Service: "s3",
+		Actions:   []string{"s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"},
+		Privilege: "read", Expect: "allow",
+		Via:       []string{"group/team-" + t.name, "policy/" + pol},
+		IDs:       []string{u.Arn, g.groupArn("team-" + t.name), g.policyArn(pol), c.email(pi)},
+	})
+}
+
+func (g *awsGen) plantInlineAdmin(u *gaadUser, pi int32) {
+	c := g.c
+	g.plant(Plant{
+		ID: "aws-inline-iam-admin", Kind: PlantInlineIAMAdmin,
+		Description: "IAM user " + u.UserName + " holds standing admin over IAM: inline policy iam-admin " +
+			"allows iam:* on *, so it can grant itself anything (escalation to every principal in the account).",
+		Principal: u.Arn, Identity: c.email(pi), Resource: "*", Service: "iam",
+		Actions: []string{"iam:*"}, Privilege: "admin", Expect: "allow",
+		Via: []string{"inline/iam-admin"}, IDs: []string{u.Arn, c.email(pi)},
+	})
+}
+
+func (g *awsGen) plantDenyS3(u *gaadUser, pi int32) {
+	c := g.c
+	g.plant(Plant{
+		ID: "aws-deny-overrides-admin", Kind: PlantDenyOverridesAdmin,
+		Description: "IAM user " + u.UserName + " is in group admins (AdministratorAccess: * on *) but its " +
+			"inline policy deny-s3 denies s3:* on *: the user must have no S3 access at all, while keeping " +
+			"admin on every other service (e.g. ec2:*, iam:*).",
+		Principal: u.Arn, Identity: c.email(pi), Resource: "*", Service: "s3",
+		Actions: []string{"s3:*"}, Privilege: "none", Expect: "deny",
+		Via: []string{"group/admins", "policy/AdministratorAccess", "inline/deny-s3"},
+		IDs: []string{u.Arn, g.groupArn("admins"), awsManagedPolicies[polAdmin].arn(), c.email(pi)},
+	})
+}
+
+func (g *awsGen) plantBoundary(u *gaadUser, pi int32) {
+	c := g.c
+	b := u.PermissionsBoundary.PermissionsBoundaryArn
+	admin := awsManagedPolicies[polAdmin].arn()
+	g.plant(Plant{
+		ID: "aws-permission-boundary-allows", Kind: PlantPermissionBoundary,
+		Description: "IAM user " + u.UserName + " has AdministratorAccess attached but permissions boundary " +
+			"boundary-data-readonly allows only s3:GetObject and s3:ListBucket on the data bucket: that read is " +
+			"all it effectively holds.",
+		Principal: u.Arn, Identity: c.email(pi), Resource: "arn:aws:s3:::" + c.deptBucket(deptData) + "/*",
+		Service: "s3", Actions: []string{"s3:GetObject", "s3:ListBucket"}, Privilege: "read", Expect: "allow",
+		Via: []string{"policy/AdministratorAccess", "boundary/boundary-data-readonly"},
+		IDs: []string{u.Arn, b, admin, c.email(pi)},
+	})
+	g.plant(Plant{
+		ID: "aws-permission-boundary-denies", Kind: PlantPermissionBoundary,
+		Description: "IAM user " + u.UserName + " has AdministratorAccess attached, but its permissions boundary " +
+			"does not allow iam:*: it must not be reported as an IAM admin (nor admin of anything).",
+		Principal: u.Arn, Identity: c.email(pi), Resource: "*", Service: "iam",
+		Actions: []string{"iam:*"}, Privilege: "none", Expect: "deny",
+		Via: []string{"policy/AdministratorAccess", "boundary/boundary-data-readonly"},
+		IDs: []string{u.Arn, b, admin, c.email(pi)},
+	})
+}
+
+func (g *awsGen) plantNoMFA(u *gaadUser, pi int32) {
+	c := g.c
+	g.plant(Plant{
+		ID: "aws-admin-without-mfa", Kind: PlantAdminWithoutMFA,
+		Description: "IAM user " + u.UserName + " is in group admins (AdministratorAccess), has a console " +
+			"password used yesterday and mfa_active false in the credential report.",
+		Principal: u.Arn, Identity: c.email(pi), Resource: "*", Service: "*",
+		Actions: []string{"*"}, Privilege: "admin", Expect: "allow",
+		Via: []string{"group/admins", "policy/AdministratorAccess"},
+		IDs: []string{u.Arn, g.groupArn("admins"), awsManagedPolicies[polAdmin].arn(), c.email(pi)},
+	})
+}
+
+func (g *awsGen) plantFinance(u *gaadUser, pi int32) {
+	c := g.c
+	t := &c.teams[c.people[pi].team]
+	pol := c.slug + "-finance-reports"
+	g.plant(Plant{
+		ID: "aws-non-default-policy-version", Kind: PlantNonDefaultPolicyVersion,
+		Description: "Customer policy " + pol + " (attached to group team-" + t.name + ", member " + u.UserName +
+			") has a non-default version v1 allowing s3:* on * and a default version v2 allowing only " +
+			"s3:GetObject and s3:ListBucket on the reports bucket: members must get no S3 write anywhere.",
+		Principal: u.Arn, Identity: c.email(pi), Resource: "*", Service: "s3",
+		Actions: []string{"s3:DeleteObject", "s3:PutObject"}, Privilege: "none", Expect: "deny",
+		Via: []string{"group/team-" + t.name, "policy/" + pol},
+		IDs: []string{u.Arn, g.groupArn("team-" + t.name), g.policyArn(pol), c.email(pi)},
+	})
+}
+
+func (g *awsGen) plantPassRole(u *gaadUser) {
+	target := g.arn("role", "/", "ops-automation")
+	g.plant(Plant{
+		ID: "aws-passrole-escalation", Kind: PlantPassRoleEscalation,
+		Description: "Service user " + u.UserName + " may iam:PassRole on * and lambda:CreateFunction/" +
+			"InvokeFunction; role ops-automation trusts lambda.amazonaws.com and has AdministratorAccess, so the " +
+			"user can escalate to admin by running a function as that role.",
+		Principal: u.Arn, Resource: "*", Service: "iam",
+		Actions: []string{"iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"}, Privilege: "admin",
+		Expect: "escalate", Target: target,
+		Via: []string{"inline/ci-deploy", "role/ops-automation", "policy/AdministratorAccess"},
+		IDs: []string{u.Arn, target, awsManagedPolicies[polAdmin].arn()},
+	})
+}
+
+func (g *awsGen) plantAgent(u *gaadUser, ag *agent) {
+	c := g.c
+	g.plant(Plant{
+		ID: "aws-agent-exceeds-person", Kind: PlantAgentExceedsPerson,
+		Description: "AI agent user " + u.UserName + " acts on behalf of " + c.email(ag.person) + " (tag " +
+			"on-behalf-of) and has SecretsManagerReadWrite (secretsmanager:* on *), while that person has no " +
+			"AWS access of their own: the agent's reach exceeds its principal's.",
+		Principal: u.Arn, Identity: c.email(ag.person), Resource: "*", Service: "secretsmanager",
+		Actions: []string{"secretsmanager:*"}, Privilege: "admin", Expect: "allow",
+		Via: []string{"policy/SecretsManagerReadWrite"},
+		IDs: []string{u.Arn, awsManagedPolicies[polSecretsRW].arn(), c.email(ag.person)},
+	})
+}
+
+func (g *awsGen) plantIRSA(ro *gaadRole, ai int) {
+	c := g.c
+	ap := &c.apps[ai]
+	t := &c.teams[ap.team]
+	sa := "ServiceAccount/" + t.namespace + "/" + ap.name
+	g.plant(Plant{
+		ID: "aws-irsa-admin", Kind: PlantIRSAAdmin,
+		Description: "Role " + ro.RoleName + " trusts the EKS OIDC provider of cluster " + c.clusters[t.cluster].name +
+			" for system:serviceaccount:" + t.namespace + ":" + ap.name + " and has AdministratorAccess: that " +
+			"Kubernetes service account (annotated eks.amazonaws.com/role-arn) is an AWS admin.",
+		Principal: ro.Arn, Resource: "*", Service: "*", Actions: []string{"*"}, Privilege: "admin", Expect: "allow",
+		Via: []string{"policy/AdministratorAccess", "k8s:" + c.clusters[t.cluster].name + "/" + sa},
+		IDs: []string{ro.Arn, awsManagedPolicies[polAdmin].arn(), sa},
+	})
+}
+
+func (g *awsGen) plantStar(ro *gaadRole) {
+	c := g.c
+	g.plant(Plant{
+		ID: "aws-trust-any-principal", Kind: PlantTrustAnyPrincipal,
+		Description: "Role partner-uploads has a trust policy with Principal {\"AWS\": \"*\"} and no condition: any " +
+			"AWS principal anywhere can assume it and read and write the partner uploads bucket.",
+		Principal: ro.Arn, Resource: "arn:aws:s3:::" + c.slug + "-partner-uploads/*", Service: "s3",
+		Actions: []string{"s3:GetObject", "s3:ListBucket", "s3:PutObject"}, Privilege: "write", Expect: "allow",
+		Via: []string{"trust/*", "policy/partner-uploads"},
+		IDs: []string{ro.Arn, g.policyArn("partner-uploads")},
+	})
+}
+
+func (g *awsGen) plantExternal(ro *gaadRole) {
+	c := g.c
+	ext := "arn:aws:iam::" + c.externalID + ":root"
+	g.plant(Plant{
+		ID: "aws-external-account-trust", Kind: PlantExternalAccountTrust,
+		Description: "Role VendorAuditAccess trusts account " + c.externalID + ", which is outside the " +
+			"organisation, without an sts:ExternalId condition; it has ReadOnlyAccess (including s3:Get* on *).",
+		Principal: ext, Resource: "*", Service: "*", Actions: []string{"s3:GetObject"},
+		Privilege: "read", Expect: "allow", Target: ro.Arn,
+		Via: []string{"role/VendorAuditAccess", "policy/ReadOnlyAccess"},
+		IDs: []string{ext, ro.Arn, awsManagedPolicies[polReadOnly].arn()},
+	})
+}

@@ -1,0 +1,93 @@
+package synth
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// GeneratorVersion names the output format; it changes whenever the same
+// Options would produce different files.
+const GeneratorVersion = "accessgraph-synth/1"
+
+// Generate builds the company described by opt and writes its exports under
+// dir (created if needed): aws/<account>-authorization-details.json,
+// aws/<account>-credential-report.csv, k8s/<cluster>-rbac.yaml,
+// hr/people.csv and manifest.json. progress, if not nil, is called after
+// each step with the steps done and the total. The same opt always gives
+// byte-identical files.
+func Generate(dir string, opt Options, progress func(done, total int)) (*Manifest, error) {
+	opt, err := opt.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	for _, sub := range []string{"aws", "k8s", "hr"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			return nil, fmt.Errorf("create output dir: %w", err)
+		}
+	}
+	total := opt.AWSAccounts + opt.Clusters + 3
+	done := 0
+	step := func() {
+		done++
+		if progress != nil {
+			progress(done, total)
+		}
+	}
+
+	c := buildCompany(opt)
+	step()
+	m := &Manifest{Generator: GeneratorVersion, Company: c.name, Domain: c.domain, Options: opt}
+	m.Counts.Teams = len(c.teams)
+	m.Counts.Services = len(c.apps)
+	m.Counts.Agents = len(c.agents)
+	m.Counts.AWSAccounts = len(c.accounts)
+	m.Counts.Clusters = len(c.clusters)
+
+	hr, err := c.writeHR(dir, &m.Counts)
+	if err != nil {
+		return nil, err
+	}
+	m.Files.HR = hr
+	step()
+
+	for i := range c.accounts {
+		plants, err := c.generateAWS(dir, i, &m.Counts)
+		if err != nil {
+			return nil, err
+		}
+		m.Planted = append(m.Planted, plants...)
+		a := &c.accounts[i]
+		m.Files.AWSAuthorizationDetails = append(m.Files.AWSAuthorizationDetails,
+			AWSFile{Path: "aws/" + a.id + "-authorization-details.json", AccountID: a.id, Alias: a.alias})
+		m.Files.AWSCredentialReports = append(m.Files.AWSCredentialReports,
+			AWSFile{Path: "aws/" + a.id + "-credential-report.csv", AccountID: a.id, Alias: a.alias})
+		step()
+	}
+	for i := range c.clusters {
+		plants, err := c.generateK8s(dir, i, &m.Counts)
+		if err != nil {
+			return nil, err
+		}
+		m.Planted = append(m.Planted, plants...)
+		m.Files.K8s = append(m.Files.K8s, K8sFile{Path: "k8s/" + c.clusters[i].name + "-rbac.yaml",
+			Cluster: c.clusters[i].name, DefaultNamespace: defaultNamespace})
+		step()
+	}
+	sort.Slice(m.Planted, func(i, j int) bool { return m.Planted[i].ID < m.Planted[j].ID })
+
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode manifest: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), append(b, '\n'), 0o644); err != nil {
+		return nil, fmt.Errorf("write manifest: %w", err)
+	}
+	step()
+	slog.Debug("synthetic company generated", "dir", dir, "identities", opt.Identities,
+		"aws_accounts", opt.AWSAccounts, "clusters", opt.Clusters, "planted", len(m.Planted))
+	return m, nil
+}

@@ -1,0 +1,144 @@
+package synth
+
+// Manifest describes one generated company: its files, the options that made
+// it, counts of everything written and the planted risky patterns. It is
+// written as manifest.json beside the exports.
+type Manifest struct {
+	// Generator names the generator and its output format version.
+	Generator string `json:"generator"`
+	// Company is the company's display name; Domain is its email domain.
+	Company string `json:"company"`
+	Domain  string `json:"domain"`
+	// Options are the options used, with defaults filled in.
+	Options Options `json:"options"`
+	// Files lists every file written, by kind, relative to the output dir.
+	Files Files `json:"files"`
+	// Counts are the numbers of entities written.
+	Counts Counts `json:"counts"`
+	// Planted lists known risky patterns with the exact IDs they involve.
+	Planted []Plant `json:"planted"`
+}
+
+// Files lists the generated files by kind. Paths are relative to the output
+// directory and use forward slashes.
+type Files struct {
+	AWSAuthorizationDetails []AWSFile `json:"awsAuthorizationDetails"`
+	AWSCredentialReports    []AWSFile `json:"awsCredentialReports"`
+	K8s                     []K8sFile `json:"k8s"`
+	// HR is the roster of people (email, department, manager, status).
+	HR string `json:"hr"`
+}
+
+// AWSFile is one export of one AWS account.
+type AWSFile struct {
+	Path      string `json:"path"`
+	AccountID string `json:"accountId"`
+	Alias     string `json:"alias"`
+}
+
+// K8sFile is the RBAC export of one cluster: objects without
+// metadata.namespace belong to DefaultNamespace.
+type K8sFile struct {
+	Path             string `json:"path"`
+	Cluster          string `json:"cluster"`
+	DefaultNamespace string `json:"defaultNamespace"`
+}
+
+// Counts are the numbers of entities written, summed over all files.
+type Counts struct {
+	People           int `json:"people"`
+	OffboardedPeople int `json:"offboardedPeople"`
+	Teams            int `json:"teams"`
+	Services         int `json:"services"`
+	Agents           int `json:"agents"`
+
+	AWSAccounts     int `json:"awsAccounts"`
+	IAMUsers        int `json:"iamUsers"`
+	IAMHumanUsers   int `json:"iamHumanUsers"`
+	IAMServiceUsers int `json:"iamServiceUsers"`
+	IAMAgentUsers   int `json:"iamAgentUsers"`
+	IAMGroups       int `json:"iamGroups"`
+	IAMRoles        int `json:"iamRoles"`
+	// IAMPolicies counts entries of the Policies lists (customer managed and
+	// attached AWS managed policies, once per account).
+	IAMPolicies             int `json:"iamPolicies"`
+	CustomerManagedPolicies int `json:"customerManagedPolicies"`
+	// CredentialReportRows counts data rows, the <root_account> rows included.
+	CredentialReportRows int `json:"credentialReportRows"`
+	ActiveAccessKeys     int `json:"activeAccessKeys"`
+	// UsersWithoutMFA counts users with a console password and no MFA.
+	UsersWithoutMFA int `json:"usersWithoutMfa"`
+	// StaleUsers counts users that hold a credential (password or active key)
+	// none of which was used in the 180 days before Now (never used counts as
+	// unused when the user is older than 180 days).
+	StaleUsers int `json:"staleUsers"`
+
+	Clusters               int `json:"clusters"`
+	Namespaces             int `json:"namespaces"`
+	K8sServiceAccounts     int `json:"k8sServiceAccounts"`
+	K8sRoles               int `json:"k8sRoles"`
+	K8sClusterRoles        int `json:"k8sClusterRoles"`
+	K8sRoleBindings        int `json:"k8sRoleBindings"`
+	K8sClusterRoleBindings int `json:"k8sClusterRoleBindings"`
+	K8sDeployments         int `json:"k8sDeployments"`
+}
+
+// Plant is one known risky pattern placed in the exports. IDs are AWS ARNs,
+// or "<Kind>/<namespace>/<name>" (cluster-scoped: "<Kind>/<name>") for
+// Kubernetes objects and "User/<name>", "Group/<name>" for RBAC subjects.
+type Plant struct {
+	// ID names the plant, unique within a manifest.
+	ID string `json:"id"`
+	// Kind is the pattern, one of the Plant* constants.
+	Kind string `json:"kind"`
+	// Description says in words what is planted and what is expected.
+	Description string `json:"description"`
+	// Source is "aws:<account id>" or "k8s:<cluster>"; File is its export.
+	Source string `json:"source"`
+	File   string `json:"file"`
+	// Principal is who holds the access (ARN or RBAC subject).
+	Principal string `json:"principal"`
+	// Identity is the email of the person involved, if any.
+	Identity string `json:"identity,omitempty"`
+	// Resource is what is reached: an ARN or ARN pattern, "*" for everything,
+	// or for Kubernetes "<resource>" in Namespace ("" for cluster-wide).
+	Resource  string `json:"resource"`
+	Namespace string `json:"namespace,omitempty"`
+	// Service is the AWS service prefix or Kubernetes API group ("" core).
+	Service string `json:"service,omitempty"`
+	// Actions are the actions or verbs concerned.
+	Actions []string `json:"actions"`
+	// Privilege is the expected tier: none, read, write or admin.
+	Privilege string `json:"privilege"`
+	// Expect is "allow" (the principal reaches Resource with Privilege),
+	// "deny" (it must not, despite an apparent grant) or "escalate" (it can
+	// take over Target).
+	Expect string `json:"expect"`
+	// Target is the principal taken over, for Expect "escalate".
+	Target string `json:"target,omitempty"`
+	// Via names what grants it: policies, groups, roles, bindings.
+	Via []string `json:"via"`
+	// IDs are every entity involved, for lookups.
+	IDs []string `json:"ids"`
+}
+
+// Plant kinds.
+const (
+	PlantOffboardedActiveKey     = "offboarded-active-key"
+	PlantTrustAnyPrincipal       = "trust-any-principal"
+	PlantInlineIAMAdmin          = "inline-iam-admin"
+	PlantExternalAccountTrust    = "external-account-trust"
+	PlantDenyOverridesAdmin      = "deny-overrides-admin"
+	PlantPermissionBoundary      = "permission-boundary"
+	PlantNonDefaultPolicyVersion = "non-default-policy-version"
+	PlantPassRoleEscalation      = "passrole-escalation"
+	PlantAgentExceedsPerson      = "agent-exceeds-person"
+	PlantAdminWithoutMFA         = "admin-without-mfa"
+	PlantIRSAAdmin               = "irsa-admin"
+	PlantK8sSAClusterAdmin       = "k8s-sa-cluster-admin"
+	PlantK8sSecretsAuthenticated = "k8s-secrets-authenticated"
+	PlantK8sAggregatedSecrets    = "k8s-aggregated-secrets"
+	PlantK8sOffboardedBinding    = "k8s-offboarded-binding"
+	PlantK8sImpersonate          = "k8s-impersonate"
+	PlantK8sAgentDelegation      = "k8s-agent-delegation"
+)
