@@ -26,8 +26,8 @@ func (g *awsGen) plantOffboarded(u *gaadUser, pi int32) {
 		Resource: "arn:aws:s3:::" + c.deptBucket(int(p.dept)) + "/*", Service: "s3",
 		Actions:   []string{"s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"},
 		Privilege: "read", Expect: "allow",
-		Via:       []string{"group/team-" + t.name, "policy/" + pol},
-		IDs:       []string{u.Arn, g.groupArn("team-" + t.name), g.policyArn(pol), c.email(pi)},
+		Via: []string{"group/team-" + t.name, "policy/" + pol},
+		IDs: []string{u.Arn, g.groupArn("team-" + t.name), g.policyArn(pol), c.email(pi)},
 	})
 }
 

@@ -59,8 +59,10 @@ type kobj struct {
 	Spec            any              `json:"spec,omitempty"`
 }
 
-func userSubject(email string) subject { return subject{Kind: "User", APIGroup: rbacGroup, Name: email} }
-func groupSubject(g string) subject    { return subject{Kind: "Group", APIGroup: rbacGroup, Name: g} }
+func userSubject(email string) subject {
+	return subject{Kind: "User", APIGroup: rbacGroup, Name: email}
+}
+func groupSubject(g string) subject { return subject{Kind: "Group", APIGroup: rbacGroup, Name: g} }
 func saSubject(ns, name string) subject {
 	return subject{Kind: "ServiceAccount", Name: name, Namespace: ns}
 }
