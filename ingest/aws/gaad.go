@@ -263,16 +263,16 @@ func jsonError(name string, data []byte, err error) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "unexpected end of JSON input"):
+		line, col := lineCol(data, int64(len(data)))
+		return fmt.Errorf("%s: truncated JSON: input ends at byte %d (line %d, column %d) inside an unfinished value: %w",
+			name, len(data), line, col, err)
 	case errors.As(err, &syn):
 		line, col := lineCol(data, syn.Offset)
 		return fmt.Errorf("%s: malformed JSON at byte %d (line %d, column %d): %w", name, syn.Offset, line, col, err)
 	case errors.As(err, &typ):
 		line, col := lineCol(data, typ.Offset)
 		return fmt.Errorf("%s: at byte %d (line %d, column %d): %w", name, typ.Offset, line, col, err)
-	case errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "unexpected end of JSON input"):
-		line, col := lineCol(data, int64(len(data)))
-		return fmt.Errorf("%s: truncated JSON: input ends at byte %d (line %d, column %d) inside an unfinished value: %w",
-			name, len(data), line, col, err)
 	}
 	return fmt.Errorf("%s: %w", name, err)
 }
