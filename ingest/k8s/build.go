@@ -430,10 +430,20 @@ func (b *builder) ignore(in *roleInst, r rule, why string) {
 }
 
 func ruleString(r rbacv1.PolicyRule) string {
+	verbs := strings.Join(r.Verbs, ",")
 	if len(r.NonResourceURLs) > 0 {
-		return fmt.Sprintf("%v %v", r.Verbs, r.NonResourceURLs)
+		return verbs + " on " + strings.Join(r.NonResourceURLs, " ")
 	}
-	return fmt.Sprintf("%v %v/%v", r.Verbs, r.APIGroups, r.Resources)
+	var on []string
+	for _, g := range r.APIGroups {
+		if g == "" {
+			g = "core"
+		}
+		for _, res := range r.Resources {
+			on = append(on, g+"/"+res)
+		}
+	}
+	return verbs + " on " + strings.Join(on, " ")
 }
 
 // resourceNode adds (or finds) the resource node for scope, API group,

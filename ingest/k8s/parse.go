@@ -91,7 +91,7 @@ func ParseFiles(opt Options, paths ...string) (*graph.Batch, error) {
 	for _, p := range paths {
 		f, err := os.Open(p)
 		if err != nil {
-			return nil, fmt.Errorf("k8s: open: %w", err)
+			return nil, fmt.Errorf("k8s: %w", err)
 		}
 		defer f.Close()
 		files = append(files, File{Name: p, R: f})
