@@ -46,6 +46,13 @@ func (bl *builder) escalations(assume map[string]bool) {
 		targets = append(targets, target{arn: r.Arn, kind: "role", serviceTrusted: trustsService(bl.m.trusts[r.Arn])})
 	}
 	for _, p := range bl.m.princ {
+		holds := false
+		for _, tk := range takeovers {
+			holds = holds || p.mayAct(tk.action)
+		}
+		if !holds {
+			continue
+		}
 		for _, t := range targets {
 			if t.arn == p.arn || assume[p.arn+"|"+t.arn] {
 				continue

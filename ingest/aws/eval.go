@@ -309,38 +309,34 @@ func (e *evaluator) applyDeny(grants []grant, d *statement) []grant {
 			out = append(out, g)
 			continue
 		}
+		if !d.notResource && full {
+			partial = false // one of its resources covers all of g's
+		}
 		if d.condition != "" || !full || partial {
 			g.conds = append(g.conds, d.render())
 			out = append(out, g)
 			continue
 		}
 
-		// The deny applies unconditionally to every resource of g (or, for
-		// NotResource, to all but keep).
-		targets := []grant{g}
-		if d.notResource {
-			targets = nil
-			for _, r := range keep {
-				out = append(out, g.with(g.action, r, append([]string(nil), g.except...)))
+		// The deny applies unconditionally: g loses the denied actions, except
+		// (for NotResource) on the resources the deny spares.
+		for _, r := range keep {
+			out = append(out, g.with(g.action, r, append([]string(nil), g.except...)))
+		}
+		if d.notAction {
+			for _, x := range d.actions {
+				for _, a := range e.intersectActions(g.action, x) {
+					out = append(out, g.with(a, g.resource, append([]string(nil), g.except...)))
+				}
 			}
 			continue
 		}
-		for _, t := range targets {
-			if d.notAction {
-				for _, x := range d.actions {
-					for _, a := range e.intersectActions(t.action, x) {
-						out = append(out, t.with(a, t.resource, append([]string(nil), t.except...)))
-					}
-				}
-				continue
+		for _, a := range d.actions {
+			if actionsMayOverlap(a, g.action) {
+				g.except = append(g.except, a)
 			}
-			for _, a := range d.actions {
-				if actionsMayOverlap(a, t.action) {
-					t.except = append(t.except, a)
-				}
-			}
-			out = append(out, t)
 		}
+		out = append(out, g)
 	}
 	return out
 }
@@ -386,11 +382,36 @@ func dedupe(s []string) []string {
 	return out
 }
 
+// mayAct reports whether some allow statement of p names action at all, on
+// any resource: a cheap test before calling allowed for every resource.
+func (p *principalInfo) mayAct(action string) bool {
+	if v, ok := p.acts[action]; ok {
+		return v
+	}
+	v := false
+	for _, sp := range p.policies {
+		for i := range sp.doc.statements {
+			st := &sp.doc.statements[i]
+			if st.allow && matchesAny(st.actions, action, matchAction) != st.notAction {
+				v = true
+			}
+		}
+	}
+	if p.acts == nil {
+		p.acts = map[string]bool{}
+	}
+	p.acts[action] = v
+	return v
+}
+
 // allowed reports whether p may perform action on the concrete resource arn:
 // some allow statement matches, the boundary (if any) allows it too, and no
 // unconditional deny matches. It returns what allowed it and the conditions
 // that restrict it (conditional allows and conditional denies).
 func allowed(p *principalInfo, action, arn string) (ok bool, via, conds []string) {
+	if !p.mayAct(action) {
+		return false, nil, nil
+	}
 	var denied bool
 	check := func(sp sourcedPolicy) (allow bool) {
 		for i := range sp.doc.statements {

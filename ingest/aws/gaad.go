@@ -132,6 +132,7 @@ type principalInfo struct {
 	isRole   bool
 	policies []sourcedPolicy
 	boundary *sourcedPolicy
+	acts     map[string]bool // memo of mayAct
 }
 
 // model is a parsed and validated GAAD export.

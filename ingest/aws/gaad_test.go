@@ -298,3 +298,31 @@ func TestFixtureWithoutCatalogue(t *testing.T) {
 	require.Equal(t, "s3:Delete*", e.Props["excluded_actions"])
 	require.Equal(t, graph.PrivAdmin, e.Privilege)
 }
+
+func TestFixtureDenyVariants(t *testing.T) {
+	b := parseFile(t, filepath.Join("testdata", "semantics.json"), Options{Levels: catalogue(t)})
+	gina := fxPre + "user/gina"
+	require.Equal(t, []string{"arn:aws:s3:::scratch/*", ResourceID(fxAcct, "s3")}, edgesFrom(b, gina, graph.EdgeAccess))
+
+	// Deny s3:Delete* with NotResource scratch/*: everywhere but scratch/*
+	// the Delete actions are gone ...
+	e := edge(t, b, gina, graph.EdgeAccess, ResourceID(fxAcct, "s3"))
+	require.Len(t, e.Actions, 82)
+	require.NotContains(t, e.Actions, "s3:DeleteObject")
+	// ... a conditional deny and a deny on narrower resources subtract
+	// nothing and are recorded instead.
+	require.Contains(t, e.Actions, "s3:PutBucketPolicy")
+	require.Contains(t, e.Actions, "s3:PutObjectAcl")
+	require.Equal(t, []string{
+		`{"Action":["s3:PutBucketPolicy"],"Condition":{"Bool":{"aws:MultiFactorAuthPresent":"false"}},"Effect":"Deny","Resource":["*"]}`,
+		`{"Action":["s3:PutObjectAcl"],"Effect":"Deny","Resource":["arn:aws:s3:::public-site/*"]}`,
+	}, e.Conditions)
+
+	// ... while on scratch/* everything s3 remains.
+	e = edge(t, b, gina, graph.EdgeAccess, "arn:aws:s3:::scratch/*")
+	require.Equal(t, []string{"s3:*"}, e.Actions)
+	require.Equal(t, []string{"inline/S3All"}, e.Via)
+	n, _ := b.Node("arn:aws:s3:::scratch/*")
+	require.Equal(t, "true", n.Props["pattern"])
+	require.Equal(t, graph.SensHigh, n.Sensitivity)
+}
