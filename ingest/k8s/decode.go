@@ -18,13 +18,20 @@ import (
 // document (1-based, counting non-empty documents), the line where that
 // document starts and, inside a List, the item.
 type ParseError struct {
-	File     string
+	// File is the input's name.
+	File string
+	// Document is the 1-based index of the document in File (0: the file itself).
 	Document int
-	Line     int
-	Item     string // "items[3]" inside a List, or empty
-	Object   string // "Role argocd/reader" once the object is known, or empty
-	Msg      string
-	Err      error // the underlying error, if any (already reflected in Msg)
+	// Line is the line where the document starts (0 if unknown).
+	Line int
+	// Item is "items[3]" inside a List, or empty.
+	Item string
+	// Object is "Role argocd/reader" once the object is known, or empty.
+	Object string
+	// Msg says what is wrong and what was expected.
+	Msg string
+	// Err is the underlying error, if any (already reflected in Msg).
+	Err error
 }
 
 // Error formats e as "file: document N (line L): items[i]: Kind ns/name: msg".
@@ -261,6 +268,11 @@ func expand(o object) ([]object, error) {
 	if err := json.Unmarshal(trimmed, &h); err != nil {
 		return nil, o.errorf(err, "apiVersion, kind or items: %v: %s", err, errNotK8s)
 	}
+	if h.APIVersion == "" && h.Kind == "" && o.kind != "" {
+		// An item of a typed list ("RoleList") as the API returns it, without
+		// its own apiVersion and kind: expandItems preset them.
+		return []object{o}, nil
+	}
 	if h.APIVersion == "" || h.Kind == "" {
 		return nil, o.errorf(nil, "missing %s: %s (top-level keys: %s)",
 			missing(h), errNotK8s, keyList(keys))
@@ -278,6 +290,9 @@ func expandItems(o object, prefix string, items []json.RawMessage) ([]object, er
 	for i, it := range items {
 		c := object{file: o.file, doc: o.doc, line: o.line, raw: it,
 			item: fmt.Sprintf("%sitems[%d]", joinPrefix(prefix), i)}
+		if o.kind != "List" && strings.HasSuffix(o.kind, "List") {
+			c.group, c.version, c.kind = o.group, o.version, strings.TrimSuffix(o.kind, "List")
+		}
 		objs, err := expand(c)
 		if err != nil {
 			return nil, err
