@@ -235,7 +235,11 @@ func isSeparator(l []byte) bool {
 			continue
 		}
 		rest := l[len(sep):]
-		if len(rest) == 0 || (rest[0] == ' ' || rest[0] == '\t') && bytes.HasPrefix(bytes.TrimSpace(rest), []byte("#")) {
+		if len(rest) == 0 {
+			return true
+		}
+		// "--- # comment" separates; "--- value" starts a document inline.
+		if (rest[0] == ' ' || rest[0] == '\t') && bytes.HasPrefix(bytes.TrimSpace(rest), []byte("#")) {
 			return true
 		}
 	}
