@@ -1,9 +1,11 @@
 package embedded
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -56,11 +58,12 @@ type applier struct {
 	run *graph.SyncRun
 	src *bolt.Bucket // bysrc
 	idx *bolt.Bucket // bysrc/<run source>
+	adj [][]byte     // adjacency keys to write
 }
 
 func (a *applier) apply(st *bolt.Bucket) error {
 	nodes, edges := a.tx.Bucket(bNodes), a.tx.Bucket(bEdges)
-	return st.ForEach(func(k, v []byte) error {
+	err := st.ForEach(func(k, v []byte) error {
 		id := k[2:]
 		switch k[0] {
 		case 'n':
@@ -103,17 +106,25 @@ func (a *applier) apply(st *bolt.Bucket) error {
 			if err := edges.Put(id, v); err != nil {
 				return err
 			}
-			adj := a.tx.Bucket(bAdj)
-			if err := adj.Put(adjKey(e.From, id), nil); err != nil {
-				return err
-			}
-			if err := adj.Put(adjKey(e.To, id), nil); err != nil {
-				return err
-			}
+			// Adjacency keys are written after the loop, sorted: bbolt
+			// inserts in key order cost an append, random ones a memmove.
+			a.adj = append(a.adj, adjKey(e.From, id), adjKey(e.To, id))
 			a.run.Stats.EdgesUpserted++
 		}
 		return a.idx.Put(k, []byte(a.run.ID))
 	})
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(a.adj, bytes.Compare)
+	adj := a.tx.Bucket(bAdj)
+	for _, k := range a.adj {
+		if err := adj.Put(k, nil); err != nil {
+			return err
+		}
+	}
+	a.adj = nil
+	return nil
 }
 
 func adjKey(node string, edgeID []byte) []byte {

@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/spf13/cobra"
+
+	"github.com/accessgraph/accessgraph/gql"
+	"github.com/accessgraph/accessgraph/graph"
+	"github.com/accessgraph/accessgraph/graph/projection"
+)
+
+type serveFlags struct {
+	addr       string
+	complexity int
+}
+
+func (f *serveFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	cmd.Flags().IntVar(&f.complexity, "max-complexity", gql.DefaultComplexityLimit,
+		"highest GraphQL query cost accepted")
+}
+
+func newServeCmd(g *globals) *cobra.Command {
+	var f serveFlags
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the GraphQL API (and GraphiQL at /) over the store",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			st, err := g.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			return g.serve(ctx, st, f, nil)
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+// serve builds the projection and serves until ctx ends. ready, if set, is
+// called with the listening address once the server accepts connections.
+func (g *globals) serve(ctx context.Context, st graph.Store, f serveFlags, ready func(addr string)) error {
+	snap, err := g.buildSnapshot(ctx, st)
+	if err != nil {
+		return err
+	}
+	var holder projection.Holder
+	holder.Store(snap)
+	gin.SetMode(gin.ReleaseMode)
+	r := &gql.Resolver{Snapshots: &holder, Store: st, Logger: g.log}
+	router := gql.NewRouter(r, gql.Options{ComplexityLimit: f.complexity})
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another server using it? pass --addr)", f.addr, err)
+	}
+	srv := &http.Server{
+		Handler: router, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
+	}
+	addr := ln.Addr().String()
+	g.log.Info("serving", "graphql", "http://"+addr+"/graphql", "graphiql", "http://"+addr+"/")
+	if ready != nil {
+		ready(addr)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	g.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,71 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/accessgraph/accessgraph/graph"
+	"github.com/accessgraph/accessgraph/graph/embedded"
+	"github.com/accessgraph/accessgraph/graph/projection"
+	"github.com/accessgraph/accessgraph/ingest"
+)
+
+// openStore opens the store the flags choose.
+func (g *globals) openStore(ctx context.Context) (graph.Store, error) {
+	st, err := embedded.Open(g.storeDir, embedded.Options{Logger: g.log})
+	if err != nil {
+		return nil, err
+	}
+	return st, ctx.Err()
+}
+
+// buildSnapshot builds a projection of st and logs its size.
+func (g *globals) buildSnapshot(ctx context.Context, st graph.Store) (*projection.Snapshot, error) {
+	snap, err := projection.Build(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	s := snap.Stats()
+	g.log.Info("projection built", "nodes", s.Nodes, "edges", s.Edges, "version", s.Version,
+		"dangling_edges", s.DanglingEdges, "duration", s.BuildTime.Round(time.Millisecond))
+	return snap, nil
+}
+
+// progress returns an ingest.Progress that logs at most every 10% and once
+// at the end, so long runs show they are alive without flooding the log.
+func (g *globals) progress() ingest.Progress {
+	var mu sync.Mutex
+	last := map[string]int{}
+	return func(source string, done, total int) {
+		mu.Lock()
+		defer mu.Unlock()
+		pct := 100
+		if total > 0 {
+			pct = done * 100 / total
+		}
+		if pct/10 == last[source]/10 && done != total {
+			return
+		}
+		last[source] = pct
+		g.log.Info("writing", "source", source, "done", done, "total", total, "percent", pct)
+	}
+}
+
+// writeBatches stores each batch as its own sync run, stopping at the first
+// failure (earlier runs stay committed; the failed one sweeps nothing).
+func (g *globals) writeBatches(ctx context.Context, st graph.Store, out io.Writer,
+	batches []*graph.Batch) error {
+	for _, b := range batches {
+		run, err := ingest.Write(ctx, st, b, ingest.WriteOptions{Progress: g.progress(), Logger: g.log})
+		if err != nil {
+			return err
+		}
+		n, e := b.Len()
+		fmt.Fprintf(out, "%s: run %s complete: %d nodes, %d edges written; %d nodes, %d edges swept\n",
+			b.Source, run.ID, n, e, run.Stats.NodesSwept, run.Stats.EdgesSwept)
+	}
+	return nil
+}
