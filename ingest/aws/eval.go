@@ -29,10 +29,14 @@ func (g grant) with(action, resource string, except []string) grant {
 type evaluator struct {
 	levels *ActionLevels
 	extra  map[string][]string // lower-case service -> literal actions absent from the catalogue
+	// memos of expand and level, which the same patterns hit for every principal
+	expanded map[string][]string
+	leveled  map[string]graph.Privilege
 }
 
 func newEvaluator(levels *ActionLevels, m *model) *evaluator {
-	e := &evaluator{levels: levels, extra: map[string][]string{}}
+	e := &evaluator{levels: levels, extra: map[string][]string{},
+		expanded: map[string][]string{}, leveled: map[string]graph.Privilege{}}
 	seen := map[string]bool{}
 	add := func(d *policyDoc) {
 		for _, st := range d.statements {
@@ -69,6 +73,9 @@ func (e *evaluator) expand(pattern string) []string {
 	if e.levels == nil {
 		return nil
 	}
+	if out, ok := e.expanded[pattern]; ok {
+		return out
+	}
 	out := e.levels.expand(pattern)
 	svc := actionService(pattern)
 	for s, names := range e.extra {
@@ -82,6 +89,7 @@ func (e *evaluator) expand(pattern string) []string {
 		}
 	}
 	sort.Strings(out)
+	e.expanded[pattern] = out
 	return out
 }
 
@@ -91,6 +99,16 @@ func (e *evaluator) level(pattern string, except []string) graph.Privilege {
 	if e.levels == nil {
 		return heuristicLevel(pattern)
 	}
+	key := pattern + "\x00" + strings.Join(except, "\x00")
+	if p, ok := e.leveled[key]; ok {
+		return p
+	}
+	p := e.levelOf(pattern, except)
+	e.leveled[key] = p
+	return p
+}
+
+func (e *evaluator) levelOf(pattern string, except []string) graph.Privilege {
 	names := e.expand(pattern)
 	if len(names) == 0 {
 		p, _ := e.levels.Level(pattern)

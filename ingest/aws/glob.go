@@ -22,6 +22,15 @@ func matchResource(p, q string) bool { return globCovers(p, q, false) }
 // of p may absorb a ? of q), which is exact when q is a plain string and a
 // sound (never wrong when true) test of inclusion when q is a pattern.
 func globCovers(p, q string, fold bool) bool {
+	if !hasWildcard(p) && !hasWildcard(q) {
+		if fold {
+			return strings.EqualFold(p, q)
+		}
+		return p == q
+	}
+	if isASCII(p) && isASCII(q) {
+		return coversASCII(p, q, fold)
+	}
 	pr, qr := []rune(p), []rune(q)
 	if !utf8.ValidString(p) || !utf8.ValidString(q) {
 		return p == q
@@ -60,6 +69,57 @@ func globCovers(p, q string, fold bool) bool {
 		pi++
 	}
 	return pi == len(pr)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// coversASCII is globCovers for ASCII strings, without allocating.
+func coversASCII(p, q string, fold bool) bool {
+	eq := func(a, b byte) bool {
+		if b == '*' || b == '?' {
+			return false
+		}
+		return a == b || (fold && lowerASCII(a) == lowerASCII(b))
+	}
+	pi, qi := 0, 0
+	star, mark := -1, 0
+	for qi < len(q) {
+		switch {
+		case pi < len(p) && p[pi] == '*':
+			star, mark = pi, qi
+			pi++
+		case pi < len(p) && p[pi] == '?' && q[qi] != '*':
+			pi++
+			qi++
+		case pi < len(p) && p[pi] != '?' && eq(p[pi], q[qi]):
+			pi++
+			qi++
+		case star >= 0:
+			pi = star + 1
+			mark++
+			qi = mark
+		default:
+			return false
+		}
+	}
+	for pi < len(p) && p[pi] == '*' {
+		pi++
+	}
+	return pi == len(p)
 }
 
 // globsMayOverlap reports whether two patterns match a common string.
