@@ -124,7 +124,10 @@ func parseStatement(path string, raw json.RawMessage, kind docKind) (statement, 
 	}
 
 	var effect string
-	if err := json.Unmarshal(m["Effect"], &effect); err != nil || m["Effect"] == nil {
+	if _, ok := m["Effect"]; !ok {
+		return st, fmt.Errorf("%s: missing Effect: expected \"Allow\" or \"Deny\"", path)
+	}
+	if err := json.Unmarshal(m["Effect"], &effect); err != nil {
 		return st, fmt.Errorf("%s: Effect: expected \"Allow\" or \"Deny\"", path)
 	}
 	switch effect {
@@ -284,6 +287,17 @@ func (s *statement) render() string {
 	}
 	if s.condition != "" {
 		m["Condition"] = json.RawMessage(s.condition)
+	}
+	if len(s.principals) > 0 {
+		ps := map[string][]string{}
+		for _, p := range s.principals {
+			ps[p.Type] = append(ps[p.Type], p.ID)
+		}
+		if s.notPrincipal {
+			m["NotPrincipal"] = ps
+		} else {
+			m["Principal"] = ps
+		}
 	}
 	b, _ := json.Marshal(m)
 	return string(b)
