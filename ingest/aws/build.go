@@ -205,6 +205,12 @@ func (bl *builder) resource(g grant) string {
 			Sensitivity: sensitivity(svc), Props: map[string]string{"service": svc, "account": bl.m.account}})
 		return id
 	}
+	if n, ok := bl.b.Node(g.resource); ok && n.Kind != graph.KindResource {
+		// The ARN is an entity of the export (a role one may pass, a user one
+		// may create keys for, a policy one may edit): the edge points at it
+		// and its kind is kept.
+		return g.resource
+	}
 	if s := arnService(g.resource); s != "" {
 		svc = s
 	}

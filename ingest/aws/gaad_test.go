@@ -326,3 +326,17 @@ func TestFixtureDenyVariants(t *testing.T) {
 	require.Equal(t, "true", n.Props["pattern"])
 	require.Equal(t, graph.SensHigh, n.Sensitivity)
 }
+
+func TestFixtureAccessToAnIAMEntity(t *testing.T) {
+	b := parseFile(t, filepath.Join("testdata", "semantics.json"), Options{Levels: catalogue(t)})
+	// CrossAccount may pass the Public role: the ACCESS edge points at the
+	// role's own node, which stays a role.
+	e := edge(t, b, fxPre+"role/CrossAccount", graph.EdgeAccess, fxPre+"role/Public")
+	require.Equal(t, []string{"iam:PassRole"}, e.Actions)
+	require.Equal(t, graph.PrivAdmin, e.Privilege)
+	n, _ := b.Node(fxPre + "role/Public")
+	require.Equal(t, graph.KindRole, n.Kind)
+	require.Equal(t, SubkindRole, n.Subkind)
+	// Public trusts only "*", not a service: passing it escalates nothing.
+	require.Empty(t, edgesFrom(b, fxPre+"role/CrossAccount", graph.EdgeEscalates))
+}
