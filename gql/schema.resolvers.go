@@ -290,8 +290,10 @@ func (r *Resolver) SyncRun() generated.SyncRunResolver { return &syncRunResolver
 // Totals returns generated.TotalsResolver implementation.
 func (r *Resolver) Totals() generated.TotalsResolver { return &totalsResolver{r} }
 
-type nodeResolver struct{ *Resolver }
-type queryResolver struct{ *Resolver }
-type snapshotResolver struct{ *Resolver }
-type syncRunResolver struct{ *Resolver }
-type totalsResolver struct{ *Resolver }
+type (
+	nodeResolver     struct{ *Resolver }
+	queryResolver    struct{ *Resolver }
+	snapshotResolver struct{ *Resolver }
+	syncRunResolver  struct{ *Resolver }
+	totalsResolver   struct{ *Resolver }
+)

@@ -1,9 +1,12 @@
 package gql
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -152,7 +155,10 @@ func requestLogger(log *slog.Logger) gin.HandlerFunc {
 		c.Next()
 		status := c.Writer.Status()
 		level := slog.LevelInfo
-		if status >= http.StatusInternalServerError {
+		switch {
+		case status == http.StatusServiceUnavailable: // no snapshot yet
+			level = slog.LevelWarn
+		case status >= http.StatusInternalServerError:
 			level = slog.LevelError
 		}
 		log.LogAttrs(c.Request.Context(), level, "http request",
@@ -163,19 +169,37 @@ func requestLogger(log *slog.Logger) gin.HandlerFunc {
 	}
 }
 
-// limitBody rejects bodies larger than n bytes with 413.
+// limitBody rejects bodies larger than n bytes with 413, whether or not the
+// client declared a Content-Length.
 func limitBody(n int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if c.Request.ContentLength > n {
-			c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, gin.H{"errors": []gin.H{{
-				"message":    fmt.Sprintf("request body is %d bytes, more than the limit of %d", c.Request.ContentLength, n),
-				"extensions": gin.H{"code": "REQUEST_TOO_LARGE"},
-			}}})
-			return
+		size := c.Request.ContentLength
+		if size <= n {
+			body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, n))
+			var tooLarge *http.MaxBytesError
+			switch {
+			case errors.As(err, &tooLarge):
+				size = -1
+			case err != nil:
+				c.AbortWithStatusJSON(http.StatusBadRequest, errorBody("read request body: "+err.Error(), "BAD_REQUEST"))
+				return
+			default:
+				c.Request.Body = io.NopCloser(bytes.NewReader(body))
+				c.Next()
+				return
+			}
 		}
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
-		c.Next()
+		msg := fmt.Sprintf("request body is more than the limit of %d bytes", n)
+		if size > 0 {
+			msg = fmt.Sprintf("request body is %d bytes, more than the limit of %d", size, n)
+		}
+		c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, errorBody(msg, "REQUEST_TOO_LARGE"))
 	}
+}
+
+// errorBody is a GraphQL-shaped error response for transport failures.
+func errorBody(msg, code string) gin.H {
+	return gin.H{"errors": []gin.H{{"message": msg, "extensions": gin.H{"code": code}}}}
 }
 
 // Execute runs one GraphQL document in process (for `accessgraph query`)

@@ -122,7 +122,8 @@ func TestPlaygroundAndHealth(t *testing.T) {
 	require.Equal(t, 9, health.Edges)
 
 	// Without a snapshot, health says so and queries fail clearly.
-	empty := newServer(t, &Resolver{Snapshots: &projection.Holder{}}, Options{DisablePlayground: true})
+	empty := newServer(t, &Resolver{Snapshots: &projection.Holder{}, Logger: r.Logger},
+		Options{DisablePlayground: true})
 	resp, err = http.Get(empty.URL + "/healthz")
 	require.NoError(t, err)
 	require.NoError(t, resp.Body.Close())
@@ -177,8 +178,20 @@ func TestBodyLimitAndLogging(t *testing.T) {
 	require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
 	require.Contains(t, string(body), fmt.Sprintf("request body is %d bytes, more than the limit of 200", len(big)))
 
+	// Without Content-Length (chunked), the limit holds all the same.
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/graphql", io.MultiReader(strings.NewReader(big)))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	body, err = io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+	require.Contains(t, string(body), "request body is more than the limit of 200 bytes")
+
 	// A request with a secret in its variables and headers: neither is logged.
-	req, err := http.NewRequest(http.MethodPost, srv.URL+"/graphql?token=querysecret", strings.NewReader(
+	req, err = http.NewRequest(http.MethodPost, srv.URL+"/graphql?token=querysecret", strings.NewReader(
 		`{"query":"query($t: String!) { search(text: $t) { totalCount } }","variables":{"t":"varsecret"}}`))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/json")
@@ -189,7 +202,7 @@ func TestBodyLimitAndLogging(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 
 	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
-	require.Len(t, lines, 2)
+	require.Len(t, lines, 3)
 	var entry struct {
 		Msg      string `json:"msg"`
 		Method   string `json:"method"`
@@ -197,7 +210,7 @@ func TestBodyLimitAndLogging(t *testing.T) {
 		Status   int    `json:"status"`
 		Duration int64  `json:"duration"`
 	}
-	require.NoError(t, json.Unmarshal([]byte(lines[1]), &entry))
+	require.NoError(t, json.Unmarshal([]byte(lines[2]), &entry))
 	require.Equal(t, "http request", entry.Msg)
 	require.Equal(t, "POST", entry.Method)
 	require.Equal(t, "/graphql", entry.Path)

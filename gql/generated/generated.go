@@ -1333,7 +1333,7 @@ type Query {
     id: ID!
   ): Node!
 
-  "Nodes whose ID or name contains text (case-insensitive), ordered by name."
+  "Nodes whose ID or name contains text (case-insensitive): exact ID or name matches first, then the rest, each group ordered by name."
   search(
     "Text to look for; empty matches every node."
     text: String!
