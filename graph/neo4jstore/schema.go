@@ -1,0 +1,128 @@
+package neo4jstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/accessgraph/accessgraph/graph"
+)
+
+// kindLabels maps each node kind to its Neo4j label.
+var kindLabels = map[graph.Kind]string{
+	graph.KindIdentity:    "Identity",
+	graph.KindAccount:     "Account",
+	graph.KindGroup:       "Group",
+	graph.KindRole:        "Role",
+	graph.KindEntitlement: "Entitlement",
+	graph.KindResource:    "Resource",
+	graph.KindCredential:  "Credential",
+	graph.KindGrant:       "Grant",
+	graph.KindApplication: "Application",
+}
+
+// Label returns the Neo4j label of nodes of kind k ("" for an invalid kind).
+func Label(k graph.Kind) string { return kindLabels[k] }
+
+// allKindLabels is ":Identity:Account:..." for REMOVE.
+func allKindLabels() string {
+	var b strings.Builder
+	for _, k := range graph.Kinds() {
+		b.WriteString(":" + kindLabels[k])
+	}
+	return b.String()
+}
+
+// migration is one schema version: statements run in order, each in its own
+// transaction (Neo4j does not mix schema and data writes).
+type migration struct {
+	version    int
+	statements []string
+}
+
+func migrations() []migration {
+	v1 := []string{
+		"CREATE CONSTRAINT node_id IF NOT EXISTS FOR (n:Node) REQUIRE n.id IS UNIQUE",
+		"CREATE CONSTRAINT syncrun_id IF NOT EXISTS FOR (r:SyncRun) REQUIRE r.id IS UNIQUE",
+		"CREATE CONSTRAINT migration_version IF NOT EXISTS FOR (m:Migration) REQUIRE m.version IS UNIQUE",
+		"CREATE INDEX node_source IF NOT EXISTS FOR (n:Node) ON (n.source)",
+		"CREATE INDEX node_syncrun IF NOT EXISTS FOR (n:Node) ON (n.syncRun)",
+		"CREATE INDEX node_name IF NOT EXISTS FOR (n:Node) ON (n.name)",
+		"CREATE INDEX syncrun_source IF NOT EXISTS FOR (r:SyncRun) ON (r.source)",
+		"CREATE INDEX syncrun_status IF NOT EXISTS FOR (r:SyncRun) ON (r.status)",
+	}
+	for _, k := range graph.EdgeKinds() {
+		t := k.String()
+		lt := strings.ToLower(t)
+		v1 = append(v1,
+			fmt.Sprintf("CREATE INDEX rel_%s_source IF NOT EXISTS FOR ()-[r:%s]-() ON (r.source)", lt, t),
+			fmt.Sprintf("CREATE INDEX rel_%s_syncrun IF NOT EXISTS FOR ()-[r:%s]-() ON (r.syncRun)", lt, t))
+	}
+	return []migration{{version: 1, statements: v1}}
+}
+
+// SchemaVersion is the highest migration this build applies.
+func SchemaVersion() int {
+	ms := migrations()
+	return ms[len(ms)-1].version
+}
+
+// migrate applies the migrations newer than the database's version. Every
+// statement is idempotent, so two processes migrating at once is harmless.
+func (s *Store) migrate(ctx context.Context) error {
+	cur, err := s.read(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+		res, err := tx.Run(ctx, "MATCH (m:Migration) RETURN coalesce(max(m.version), 0) AS v", nil)
+		if err != nil {
+			return nil, err
+		}
+		rec, err := res.Single(ctx)
+		if err != nil {
+			return nil, err
+		}
+		v, _ := rec.Get("v")
+		return v, nil
+	})
+	if err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	have := int(cur.(int64))
+	if have > SchemaVersion() {
+		return fmt.Errorf("database schema version %d is newer than this build's %d: upgrade accessgraph",
+			have, SchemaVersion())
+	}
+	for _, m := range migrations() {
+		if m.version <= have {
+			continue
+		}
+		for _, stmt := range m.statements {
+			if err := s.autocommit(ctx, stmt, nil); err != nil {
+				return fmt.Errorf("migration %d: %s: %w", m.version, stmt, err)
+			}
+		}
+		if err := s.autocommit(ctx, "CALL db.awaitIndexes(300)", nil); err != nil {
+			return fmt.Errorf("migration %d: wait for indexes: %w", m.version, err)
+		}
+		err := s.autocommit(ctx, "MERGE (m:Migration {version: $v}) ON CREATE SET m.applied = $now",
+			map[string]any{"v": m.version, "now": time.Now().UTC().UnixNano()})
+		if err != nil {
+			return fmt.Errorf("record migration %d: %w", m.version, err)
+		}
+		s.log.Info("neo4j schema migrated", "version", m.version, "uri", s.cfg.URI)
+	}
+	return nil
+}
+
+// autocommit runs one statement in an auto-commit transaction.
+func (s *Store) autocommit(ctx context.Context, stmt string, params map[string]any) error {
+	sess := s.session(ctx, neo4j.AccessModeWrite)
+	defer sess.Close(context.Background())
+	res, err := sess.Run(ctx, stmt, params)
+	if err != nil {
+		return err
+	}
+	_, err = res.Consume(ctx)
+	return err
+}
