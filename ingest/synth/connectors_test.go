@@ -121,7 +121,9 @@ type indexed struct {
 	out map[edgeKey][]graph.Edge
 }
 
-func edgesFrom(b *indexed, from string, k graph.EdgeKind) []graph.Edge { return b.out[edgeKey{from, k}] }
+func edgesFrom(b *indexed, from string, k graph.EdgeKind) []graph.Edge {
+	return b.out[edgeKey{from, k}]
+}
 
 func requireEdge(t *testing.T, b *indexed, from string, k graph.EdgeKind, to string) *graph.Edge {
 	t.Helper()
