@@ -86,7 +86,7 @@ func fixtureResolver(t *testing.T) *Resolver {
 	nodes, edges := fixtureElements()
 	h := &projection.Holder{}
 	h.Store(projection.FromElements(nodes, edges))
-	return &Resolver{Snapshots: h, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	return &Resolver{Snapshots: h, Logger: slog.New(slog.DiscardHandler)}
 }
 
 // gqlError is one error of a GraphQL response.

@@ -161,11 +161,11 @@ func requestLogger(log *slog.Logger) gin.HandlerFunc {
 		case status >= http.StatusInternalServerError:
 			level = slog.LevelError
 		}
-		log.LogAttrs(c.Request.Context(), level, "http request",
-			slog.String("method", c.Request.Method),
-			slog.String("path", c.Request.URL.Path),
-			slog.Int("status", status),
-			slog.Duration("duration", time.Since(start)))
+		log.Log(c.Request.Context(), level, "http request",
+			"method", c.Request.Method,
+			"path", c.Request.URL.Path,
+			"status", status,
+			"duration", time.Since(start))
 	}
 }
 
