@@ -166,9 +166,13 @@ const (
 	// EdgeAccess grants actions on a resource: principal -> resource. Terminal.
 	EdgeAccess
 	// EdgeOwns is informational ownership (account -> credential, identity ->
-	// grant it consented): it is not followed when computing reach.
+	// grant it consented): it is never followed when computing reach.
 	EdgeOwns
-	// EdgeContains is informational containment (resource -> resource).
+	// EdgeContains links a resource to a resource it includes (a wildcard
+	// scope to a concrete one, a bucket to its objects): access to the
+	// container at a privilege is access to the contained at that privilege,
+	// transitively. A path is traversal edges, one ACCESS edge, then CONTAINS
+	// edges.
 	EdgeContains
 )
 
@@ -224,9 +228,13 @@ func (k EdgeKind) Traversal() bool {
 	return false
 }
 
-// Terminal reports whether edges of kind k grant access to a resource and end
-// a path.
+// Terminal reports whether edges of kind k grant access to a resource: after
+// one of them a path may only continue along Containment edges.
 func (k EdgeKind) Terminal() bool { return k == EdgeAccess }
+
+// Containment reports whether edges of kind k pass access from a resource to
+// a resource it includes.
+func (k EdgeKind) Containment() bool { return k == EdgeContains }
 
 // PropStub marks a node that a source references but does not own (a principal
 // of another account, a cloud service): Props[PropStub] == "true". A store never

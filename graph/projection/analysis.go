@@ -39,14 +39,21 @@ func finishPath(p *Path) {
 			p.Escalation = true
 		}
 	}
-	if n := len(p.Steps); n > 0 {
-		last := p.Steps[n-1]
-		switch last.Kind {
-		case graph.EdgeAccess:
-			p.Privilege, p.Actions = last.Privilege, last.Actions
-		case graph.EdgeEscalates:
+	// What the path grants is decided by its ACCESS step (CONTAINS steps
+	// after it pass the same access on), or by a final ESCALATES step.
+	p.Privilege, p.Actions = graph.PrivNone, nil
+	for i := len(p.Steps) - 1; i >= 0; i-- {
+		st := p.Steps[i]
+		if st.Kind.Containment() {
+			continue
+		}
+		switch {
+		case st.Kind == graph.EdgeAccess:
+			p.Privilege, p.Actions = st.Privilege, st.Actions
+		case st.Kind == graph.EdgeEscalates && i == len(p.Steps)-1:
 			p.Privilege = graph.PrivAdmin
 		}
+		break
 	}
 }
 
@@ -97,19 +104,76 @@ func (s *Snapshot) forwardClosure(w *workspace, root int32, maxDist int32) {
 	}
 }
 
+// tierBest is the best way found to reach a resource at one privilege tier.
+type tierBest struct {
+	length    int32  // steps; 0 means none found
+	principal int32  // for a direct ACCESS: the principal holding it
+	parent    int32  // for containment: the container it came through (-1: direct)
+	edge      uint32 // the ACCESS or CONTAINS edge into the resource
+}
+
+// reachAcc accumulates what one query learns about one resource: the
+// shortest way in at each privilege tier, and the actions of direct ACCESS
+// edges into it.
 type reachAcc struct {
-	res      int32
-	priv     graph.Privilege
-	via      int32 // principal granting priv at the shortest distance
-	edge     uint32
-	length   int32
-	actions  map[string]struct{}
-	firstAct []string
+	res     int32
+	best    [graph.PrivAdmin + 1]tierBest
+	actions []string // direct actions, unioned lazily
+	multi   bool     // actions came from more than one edge: sort and dedupe at the end
+}
+
+// offer records a way to reach the resource at privilege p in length steps
+// and reports whether it improved on what was known.
+func (a *reachAcc) offer(p graph.Privilege, t tierBest) bool {
+	b := &a.best[p]
+	if b.length != 0 && b.length <= t.length {
+		return false
+	}
+	*b = t
+	return true
+}
+
+// top returns the highest tier reached.
+func (a *reachAcc) top() graph.Privilege {
+	for p := graph.PrivAdmin; p > graph.PrivNone; p-- {
+		if a.best[p].length != 0 {
+			return p
+		}
+	}
+	return graph.PrivNone
+}
+
+func (a *reachAcc) addActions(acts []string) {
+	if len(acts) == 0 {
+		return
+	}
+	if a.actions == nil {
+		a.actions = acts // common case: a single edge; no copy needed
+		return
+	}
+	a.actions = append(slices.Clip(a.actions), acts...)
+	a.multi = true
+}
+
+func (a *reachAcc) actionList() []string {
+	if !a.multi {
+		return a.actions
+	}
+	slices.Sort(a.actions)
+	a.multi = false
+	a.actions = slices.Compact(a.actions)
+	return a.actions
 }
 
 // BlastRadius returns every resource q.From reaches, with the highest
 // privilege and a witness path. An unknown ID returns an error wrapping
 // graph.ErrNotFound.
+//
+// A resource is reached by an ACCESS edge from any principal the start acts
+// as, or through CONTAINS edges from a reached resource, at the container's
+// privilege. Actions are those of ACCESS edges into the resource itself,
+// plus, for a resource reached through containment, those of the container
+// its witness passes through.
 func (s *Snapshot) BlastRadius(q BlastRadiusQuery) (*BlastRadiusResult, error) {
 	root, err := s.lookup(q.From, "node")
 	if err != nil {
@@ -120,42 +184,79 @@ func (s *Snapshot) BlastRadius(q BlastRadiusQuery) (*BlastRadiusResult, error) {
 	}
 	w := s.getWS()
 	defer s.putWS(w)
+	limit := int32(q.MaxDepth)
 	maxDist := int32(-1)
-	if q.MaxDepth > 0 {
-		maxDist = int32(q.MaxDepth - 1) // the ACCESS step adds one
+	if limit > 0 {
+		maxDist = limit - 1 // the ACCESS step adds one
 	}
 	s.forwardClosure(w, root, maxDist)
 
 	accs := map[int32]*reachAcc{}
+	var work []int32
+	get := func(r int32) *reachAcc {
+		a := accs[r]
+		if a == nil {
+			a = &reachAcc{res: r}
+			accs[r] = a
+		}
+		return a
+	}
 	for _, u := range w.visited {
 		for e := s.outOff[u]; e < s.outOff[u+1]; e++ {
 			if !s.ekind[e].Terminal() {
 				continue
 			}
 			r := s.outTo[e]
-			pv, l := s.epriv[e], w.dist[u]+1
-			a := accs[r]
-			if a == nil {
-				a = &reachAcc{res: r, priv: pv, via: u, edge: e, length: l}
-				accs[r] = a
-			} else if pv > a.priv || (pv == a.priv && l < a.length) {
-				a.priv, a.via, a.edge, a.length = pv, u, e, l
+			a := get(r)
+			if a.offer(s.epriv[e], tierBest{length: w.dist[u] + 1, principal: u, parent: -1, edge: e}) {
+				work = append(work, r)
 			}
 			a.addActions(s.attrs[s.eattr[e]].actions)
 		}
 	}
+	// Pass access down CONTAINS edges until nothing improves. Each tier
+	// keeps its own shortest length, so a depth bound never hides a lower
+	// tier that fits within it.
+	for len(work) > 0 {
+		r := work[len(work)-1]
+		work = work[:len(work)-1]
+		a := accs[r]
+		for e := s.outOff[r]; e < s.outOff[r+1]; e++ {
+			if !s.ekind[e].Containment() {
+				continue
+			}
+			c, improved := s.outTo[e], false
+			for p := graph.PrivRead; p <= graph.PrivAdmin; p++ {
+				l := a.best[p].length
+				if l == 0 || (limit > 0 && l+1 > limit) {
+					continue
+				}
+				if get(c).offer(p, tierBest{length: l + 1, principal: -1, parent: r, edge: e}) {
+					improved = true
+				}
+			}
+			if improved {
+				work = append(work, c)
+			}
+		}
+	}
+
 	res := &BlastRadiusResult{From: s.ref(root), Totals: newTotals()}
 	res.Totals.Principals = len(w.visited)
 	for _, a := range accs {
 		n := &s.nodes[a.res]
-		if a.priv < q.MinPrivilege || n.Sensitivity < q.MinSensitivity {
+		p := a.top()
+		if p == graph.PrivNone || p < q.MinPrivilege || n.Sensitivity < q.MinSensitivity {
 			continue
 		}
-		res.Reaches = append(res.Reaches, Reach{
-			Resource: s.ref(a.res), Privilege: a.priv, Actions: a.actionList(),
-			Witness: s.treePath(w, a.via, a.res, a.edge),
-		})
-		res.Totals.add(a.priv, n.Sensitivity)
+		wp := s.witness(w, accs, a.res, p)
+		acts := a.actionList()
+		if a.best[p].parent >= 0 {
+			acts = unionSorted(acts, wp.Actions)
+		}
+		res.Reaches = append(res.Reaches, Reach{Resource: s.ref(a.res), Privilege: p, Actions: acts,
+			Witness: wp})
+		res.Totals.add(p, n.Sensitivity)
 	}
 	slices.SortFunc(res.Reaches, func(x, y Reach) int {
 		if x.Privilege != y.Privilege {
@@ -169,35 +270,30 @@ func (s *Snapshot) BlastRadius(q BlastRadiusQuery) (*BlastRadiusResult, error) {
 	return res, nil
 }
 
-func (a *reachAcc) addActions(acts []string) {
-	if len(acts) == 0 {
-		return
+// witness rebuilds the path by which resource r is reached at tier p.
+func (s *Snapshot) witness(w *workspace, accs map[int32]*reachAcc, r int32, p graph.Privilege) Path {
+	b := accs[r].best[p]
+	if b.parent < 0 {
+		return s.treePath(w, b.principal, r, b.edge)
 	}
-	if a.actions == nil && a.firstAct == nil {
-		a.firstAct = acts // common case: a single edge; no map needed
-		return
-	}
-	if a.actions == nil {
-		a.actions = make(map[string]struct{}, len(a.firstAct)+len(acts))
-		for _, x := range a.firstAct {
-			a.actions[x] = struct{}{}
-		}
-	}
-	for _, x := range acts {
-		a.actions[x] = struct{}{}
-	}
+	wp := s.witness(w, accs, b.parent, p)
+	wp.Nodes = append(wp.Nodes, s.ref(r))
+	wp.Steps = append(wp.Steps, s.step(b.parent, r, b.edge))
+	finishPath(&wp)
+	return wp
 }
 
-func (a *reachAcc) actionList() []string {
-	if a.actions == nil {
-		return a.firstAct
+// unionSorted merges two sorted string sets.
+func unionSorted(a, b []string) []string {
+	if len(b) == 0 {
+		return a
 	}
-	out := make([]string, 0, len(a.actions))
-	for x := range a.actions {
-		out = append(out, x)
+	if len(a) == 0 {
+		return b
 	}
+	out := append(slices.Clone(a), b...)
 	slices.Sort(out)
-	return out
+	return slices.Compact(out)
 }
 
 func newTotals() Totals {

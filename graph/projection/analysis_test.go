@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -196,13 +197,14 @@ func newNaive(nodes []graph.Node, edges []graph.Edge) *naive {
 	return n
 }
 
-// paths lists every simple path from -> to with at most maxDepth steps.
+// paths lists every simple path from -> to with at most maxDepth steps that
+// follows traversal edges, then at most one ACCESS edge, then CONTAINS edges.
 func (n *naive) paths(from, to string, maxDepth int) [][]graph.Edge {
 	var out [][]graph.Edge
 	onPath := map[string]bool{from: true}
 	var cur []graph.Edge
-	var rec func(u string)
-	rec = func(u string) {
+	var rec func(u string, afterAccess bool)
+	rec = func(u string, afterAccess bool) {
 		if len(cur) >= maxDepth {
 			return
 		}
@@ -210,21 +212,26 @@ func (n *naive) paths(from, to string, maxDepth int) [][]graph.Edge {
 			if onPath[e.To] {
 				continue
 			}
-			if e.To == to && (e.Kind.Traversal() || e.Kind.Terminal()) {
-				out = append(out, append(slices.Clone(cur), e))
+			var next bool
+			switch {
+			case afterAccess && e.Kind.Containment(), !afterAccess && e.Kind.Terminal():
+				next = true
+			case !afterAccess && e.Kind.Traversal():
+			default:
 				continue
 			}
-			if !e.Kind.Traversal() {
+			if e.To == to {
+				out = append(out, append(slices.Clone(cur), e))
 				continue
 			}
 			onPath[e.To] = true
 			cur = append(cur, e)
-			rec(e.To)
+			rec(e.To, next)
 			cur = cur[:len(cur)-1]
 			onPath[e.To] = false
 		}
 	}
-	rec(from)
+	rec(from, false)
 	return out
 }
 
@@ -251,6 +258,12 @@ func randomGraph(rng *rand.Rand, nPrincipals, nResources, nEdges int) ([]graph.N
 		seen[e.ID()] = len(edges)
 		edges = append(edges, e)
 	}
+	for range nEdges / 6 {
+		a, b := rng.IntN(nResources), rng.IntN(nResources)
+		if a != b {
+			add(edge(fmt.Sprintf("r%02d", a), graph.EdgeContains, fmt.Sprintf("r%02d", b), 0))
+		}
+	}
 	for range nEdges {
 		from := fmt.Sprintf("p%02d", rng.IntN(nPrincipals))
 		if rng.IntN(3) == 0 {
@@ -268,16 +281,22 @@ func randomGraph(rng *rand.Rand, nPrincipals, nResources, nEdges int) ([]graph.N
 }
 
 // best is the oracle's answer for one (start, target) pair: the highest
-// privilege over all paths and the shortest length among those granting it.
+// privilege over all paths (that of the path's ACCESS step) and the shortest
+// length among those granting it.
 func best(ps [][]graph.Edge) (graph.Privilege, int) {
 	bp, bl := graph.PrivNone, -1
 	for _, p := range ps {
-		last := p[len(p)-1]
-		if last.Kind != graph.EdgeAccess {
+		pv := graph.PrivNone
+		for _, e := range p {
+			if e.Kind == graph.EdgeAccess {
+				pv = e.Privilege
+			}
+		}
+		if pv == graph.PrivNone {
 			continue
 		}
-		if last.Privilege > bp || (last.Privilege == bp && len(p) < bl) {
-			bp, bl = last.Privilege, len(p)
+		if pv > bp || (pv == bp && len(p) < bl) {
+			bp, bl = pv, len(p)
 		}
 	}
 	return bp, bl
@@ -331,7 +350,8 @@ func checkOracle(t *testing.T, s *Snapshot, nv *naive, nodes []graph.Node, limit
 					ps, err := s.Paths(PathsQuery{From: from.ID, To: to.ID, MaxDepth: depth,
 						MaxPaths: 100000})
 					require.NoError(t, err)
-					require.Len(t, ps, len(all), "%s -> %s path count", from.ID, to.ID)
+					require.Equal(t, edgeSeqs(all, from.ID), pathSeqs(ps), "%s -> %s paths, depth %d",
+						from.ID, to.ID, depth)
 					for i := 1; i < len(ps); i++ {
 						require.LessOrEqual(t, ps[i-1].Len(), ps[i].Len(), "shortest first")
 					}
@@ -368,4 +388,73 @@ func TestSearch(t *testing.T) {
 	got = s.Search("a", []graph.Kind{graph.KindRole}, 10)
 	require.Equal(t, []string{"admin", "reader"}, []string{got[0].ID, got[1].ID})
 	require.True(t, errors.Is(fmt.Errorf("x: %w", graph.ErrNotFound), graph.ErrNotFound))
+}
+
+// edgeSeqs renders oracle paths as sorted "a>b>c" strings.
+func edgeSeqs(all [][]graph.Edge, from string) []string {
+	out := make([]string, 0, len(all))
+	for _, p := range all {
+		ids := []string{from}
+		for _, e := range p {
+			ids = append(ids, e.Kind.String()+">"+e.To)
+		}
+		out = append(out, strings.Join(ids, ">"))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// pathSeqs renders projection paths the same way.
+func pathSeqs(ps []Path) []string {
+	out := make([]string, 0, len(ps))
+	for _, p := range ps {
+		ids := []string{p.Nodes[0].ID}
+		for i, st := range p.Steps {
+			ids = append(ids, st.Kind.String()+">"+p.Nodes[i+1].ID)
+		}
+		out = append(out, strings.Join(ids, ">"))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// A wildcard scope contains a concrete resource: access to the scope is
+// access to the resource, and the witness says so.
+func TestContainment(t *testing.T) {
+	s := FromElements([]graph.Node{
+		node("ops", graph.KindAccount, 0),
+		node("dev", graph.KindAccount, 0),
+		node("all", graph.KindResource, graph.SensCritical),
+		node("ns", graph.KindResource, graph.SensHigh),
+		node("secrets", graph.KindResource, graph.SensCritical),
+	}, []graph.Edge{
+		edge("ops", graph.EdgeAccess, "all", graph.PrivAdmin, "*"),
+		edge("dev", graph.EdgeAccess, "secrets", graph.PrivRead, "get"),
+		edge("all", graph.EdgeContains, "ns", 0),
+		edge("ns", graph.EdgeContains, "secrets", 0),
+	})
+	wr, err := s.WhoCanReach(WhoCanReachQuery{Resource: "secrets"})
+	require.NoError(t, err)
+	require.Len(t, wr.Reachers, 2)
+	require.Equal(t, "ops", wr.Reachers[0].Principal.ID)
+	require.Equal(t, graph.PrivAdmin, wr.Reachers[0].Privilege)
+	require.Equal(t, []string{"*"}, wr.Reachers[0].Actions)
+	require.Equal(t, []string{"ops", "all", "ns", "secrets"}, pathIDs(wr.Reachers[0].Witness))
+	require.Equal(t, graph.PrivRead, wr.Reachers[1].Privilege)
+
+	br, err := s.BlastRadius(BlastRadiusQuery{From: "ops"})
+	require.NoError(t, err)
+	require.Equal(t, 3, br.Totals.Resources)
+	for _, r := range br.Reaches {
+		require.Equal(t, graph.PrivAdmin, r.Privilege, r.Resource.ID)
+		require.Equal(t, []string{"*"}, r.Actions, r.Resource.ID)
+	}
+	ps, err := s.Paths(PathsQuery{From: "ops", To: "secrets"})
+	require.NoError(t, err)
+	require.Len(t, ps, 1)
+	require.Equal(t, graph.PrivAdmin, ps[0].Privilege)
+	// Depth 2 is too short for the chain.
+	br, err = s.BlastRadius(BlastRadiusQuery{From: "ops", MaxDepth: 2})
+	require.NoError(t, err)
+	require.Equal(t, 2, br.Totals.Resources)
 }

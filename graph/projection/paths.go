@@ -15,13 +15,6 @@ type PathsResult struct {
 	Truncated bool `json:"truncated"`
 }
 
-// usable reports whether edge e may be a step of a path that ends at target
-// t: traversal edges anywhere, terminal edges only into t.
-func (s *Snapshot) usable(e uint32, to, t int32) bool {
-	k := s.ekind[e]
-	return k.Traversal() || (k.Terminal() && to == t)
-}
-
 // Paths returns distinct simple paths from q.From to q.To, shortest first,
 // at most q.MaxPaths of them, none longer than q.MaxDepth steps. Paths run
 // over traversal edges and may end with an ACCESS edge into q.To. Within one
@@ -66,47 +59,140 @@ func (s *Snapshot) PathsDetailed(q PathsQuery) (*PathsResult, error) {
 	}
 	en := &enumerator{s: s, w: w, dst: dst, max: maxPaths}
 	for l := w.dist2[src]; l <= int32(maxDepth) && len(en.out) < maxPaths && !en.stopped; l++ {
-		en.length = l
 		w.onPath[src] = true
 		en.nodes = append(en.nodes[:0], src)
 		en.edges = en.edges[:0]
-		en.dfs(src, l)
+		en.dfs(src, l, false)
 		w.onPath[src] = false
 	}
 	res.Paths, res.Truncated = en.out, en.stopped
 	return res, nil
 }
 
-// distancesTo fills w.dist2 with the least number of steps from each node to
-// t over usable edges, up to limit, by a reverse BFS.
-func (s *Snapshot) distancesTo(w *workspace, t int32, limit int32) {
-	w.reset2()
-	w.queue = append(w.queue[:0], t)
-	w.stamp2[t], w.dist2[t] = w.epoch2, 0
-	for qi := 0; qi < len(w.queue); qi++ {
-		v := w.queue[qi]
-		if w.dist2[v] >= limit {
+// containerChain runs a reverse BFS from t over CONTAINS edges: afterwards
+// w.inChain(c) holds for every resource c whose access passes down to t,
+// with w.dist3[c] steps and w.parent3/pedge3 pointing towards t.
+func (s *Snapshot) containerChain(w *workspace, t int32, limit int32) {
+	w.reset3()
+	w.stamp3[t], w.dist3[t], w.parent3[t], w.pedge3[t] = w.epoch3, 0, -1, noEdge
+	w.chain = append(w.chain, t)
+	for qi := 0; qi < len(w.chain); qi++ {
+		v := w.chain[qi]
+		if limit > 0 && w.dist3[v] >= limit {
 			continue
 		}
 		for i := s.inOff[v]; i < s.inOff[v+1]; i++ {
 			u, e := s.inFrom[i], s.inEdge[i]
-			if !s.usable(e, v, t) || w.stamp2[u] == w.epoch2 {
+			if !s.ekind[e].Containment() || w.inChain(u) {
 				continue
 			}
-			w.stamp2[u], w.dist2[u] = w.epoch2, w.dist2[v]+1
-			w.queue = append(w.queue, u)
+			w.stamp3[u], w.dist3[u], w.parent3[u], w.pedge3[u] = w.epoch3, w.dist3[v]+1, v, e
+			w.chain = append(w.chain, u)
 		}
 	}
 }
 
+// seed is where a reverse search toward t starts: principal u reaches t in
+// dist steps through edge e into `via` (t itself or a container of t).
+type seed struct {
+	u, via int32
+	e      uint32
+	dist   int32
+	grant  graph.Privilege
+}
+
+// seeds lists the first steps of every path into t: ACCESS edges into t or
+// into a container of t, and traversal edges into t itself. containerChain
+// must have run.
+func (s *Snapshot) seeds(w *workspace, t int32, limit int32) []seed {
+	var out []seed
+	for _, c := range w.chain {
+		for i := s.inOff[c]; i < s.inOff[c+1]; i++ {
+			u, e := s.inFrom[i], s.inEdge[i]
+			k := s.ekind[e]
+			d := w.dist3[c] + 1
+			if u == t || (limit > 0 && d > limit) {
+				continue
+			}
+			switch {
+			case k.Terminal():
+				out = append(out, seed{u: u, via: c, e: e, dist: d, grant: s.epriv[e]})
+			case k.Traversal() && c == t:
+				g := graph.PrivNone
+				if k == graph.EdgeEscalates {
+					g = graph.PrivAdmin
+				}
+				out = append(out, seed{u: u, via: c, e: e, dist: d, grant: g})
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b seed) int { return int(a.dist - b.dist) })
+	return out
+}
+
+// distancesTo fills w.dist2 with the least number of steps from each
+// principal to t along a valid path (traversal edges, then ACCESS, then
+// CONTAINS), up to limit, and the containment arrays for resources.
+func (s *Snapshot) distancesTo(w *workspace, t int32, limit int32) {
+	s.containerChain(w, t, limit)
+	w.reset2()
+	s.layeredReverse(w, s.seeds(w, t, limit), limit, func(int32) {})
+}
+
+// layeredReverse runs a reverse BFS over traversal edges from seeds that
+// start at different distances, in distance order, using the secondary
+// stamps; parent pointers go in w.parent/w.pedge. visit is called for each
+// node once, in nondecreasing distance.
+func (s *Snapshot) layeredReverse(w *workspace, seeds []seed, limit int32, visit func(int32)) {
+	q := w.queue[:0]
+	si := 0
+	enterSeeds := func(upTo int32) {
+		for ; si < len(seeds) && seeds[si].dist <= upTo; si++ {
+			sd := seeds[si]
+			if w.stamp2[sd.u] == w.epoch2 {
+				continue
+			}
+			w.stamp2[sd.u], w.dist2[sd.u], w.parent[sd.u], w.pedge[sd.u] = w.epoch2, sd.dist, sd.via, sd.e
+			q = append(q, sd.u)
+		}
+	}
+	for qi := 0; ; qi++ {
+		if qi == len(q) {
+			if si == len(seeds) {
+				break
+			}
+			enterSeeds(seeds[si].dist)
+			if qi == len(q) { // every remaining seed at that distance was seen
+				qi--
+				continue
+			}
+		}
+		v := q[qi]
+		enterSeeds(w.dist2[v]) // seeds at v's distance come before v's children
+		visit(v)
+		if limit > 0 && w.dist2[v] >= limit {
+			continue
+		}
+		enterSeeds(w.dist2[v] + 1)
+		for i := s.inOff[v]; i < s.inOff[v+1]; i++ {
+			u, e := s.inFrom[i], s.inEdge[i]
+			if !s.ekind[e].Traversal() || w.stamp2[u] == w.epoch2 || w.inChain(u) {
+				continue
+			}
+			w.stamp2[u], w.dist2[u], w.parent[u], w.pedge[u] = w.epoch2, w.dist2[v]+1, v, e
+			q = append(q, u)
+		}
+	}
+	w.queue = q
+}
+
 // enumerator lists simple paths of exactly `length` steps by depth-first
-// search, pruned by the distance-to-target bound.
+// search, pruned by the distance-to-target bounds.
 type enumerator struct {
 	s       *Snapshot
 	w       *workspace
 	dst     int32
 	max     int
-	length  int32
 	nodes   []int32
 	edges   []uint32
 	out     []Path
@@ -114,7 +200,10 @@ type enumerator struct {
 	stopped bool
 }
 
-func (en *enumerator) dfs(u int32, remaining int32) {
+// dfs extends the current path from u with `remaining` steps to go. Before
+// the ACCESS step (afterAccess false) it follows traversal edges or one
+// ACCESS edge; after it, only CONTAINS edges.
+func (en *enumerator) dfs(u int32, remaining int32, afterAccess bool) {
 	s, w := en.s, en.w
 	for e := s.outOff[u]; e < s.outOff[u+1]; e++ {
 		if len(en.out) >= en.max || en.stopped {
@@ -125,11 +214,22 @@ func (en *enumerator) dfs(u int32, remaining int32) {
 			en.stopped = true
 			return
 		}
-		v := s.outTo[e]
-		if !s.usable(e, v, en.dst) || w.onPath[v] {
+		v, k := s.outTo[e], s.ekind[e]
+		var next bool // the path continues after v in the ACCESS phase
+		switch {
+		case afterAccess && k.Containment(), !afterAccess && k.Terminal():
+			if !w.inChain(v) || w.dist3[v] > remaining-1 {
+				continue
+			}
+			next = true
+		case !afterAccess && k.Traversal():
+			if v != en.dst && (w.stamp2[v] != w.epoch2 || w.dist2[v] > remaining-1) {
+				continue
+			}
+		default:
 			continue
 		}
-		if w.stamp2[v] != w.epoch2 || w.dist2[v] > remaining-1 {
+		if w.onPath[v] {
 			continue
 		}
 		if v == en.dst {
@@ -138,13 +238,13 @@ func (en *enumerator) dfs(u int32, remaining int32) {
 			}
 			continue
 		}
-		if remaining-1 < 1 {
+		if remaining <= 1 {
 			continue
 		}
 		w.onPath[v] = true
 		en.nodes = append(en.nodes, v)
 		en.edges = append(en.edges, e)
-		en.dfs(v, remaining-1)
+		en.dfs(v, remaining-1, next)
 		en.nodes = en.nodes[:len(en.nodes)-1]
 		en.edges = en.edges[:len(en.edges)-1]
 		w.onPath[v] = false
@@ -168,9 +268,10 @@ func (en *enumerator) emit(last int32, e uint32) {
 
 // WhoCanReach returns every principal that reaches q.Resource, with the
 // highest privilege it gets and a shortest witness path among those that
-// grant it. For a target that is not a resource (a role, an account), the
-// reachers are those that can act as it, with privilege none unless an
-// ESCALATES edge into it is used.
+// grant it. Access to a container of the resource (CONTAINS edges) counts.
+// For a target that is not a resource (a role, an account), the reachers are
+// those that can act as it, with privilege none unless an ESCALATES edge into
+// it is used. A reacher's Actions are those its witness path grants.
 func (s *Snapshot) WhoCanReach(q WhoCanReachQuery) (*WhoCanReachResult, error) {
 	t, err := s.lookup(q.Resource, "resource")
 	if err != nil {
@@ -181,18 +282,34 @@ func (s *Snapshot) WhoCanReach(q WhoCanReachQuery) (*WhoCanReachResult, error) {
 	}
 	w := s.getWS()
 	defer s.putWS(w)
+	limit := int32(q.MaxDepth)
+	s.containerChain(w, t, limit)
+	all := s.seeds(w, t, limit)
 	res := &WhoCanReachResult{Resource: s.ref(t), ByPrivilege: map[graph.Privilege]int{}}
-	w.stamp[t] = w.epoch // the target never reaches itself
-	// One multi-source reverse BFS per privilege tier, highest first: a node
-	// first reached at tier p gets p, and BFS order makes its witness the
-	// shortest among paths granting p. Without a depth bound a node reached
-	// at a higher tier can be pruned (everything behind it is reached at that
-	// tier too); with one, a lower tier may need to pass through it.
+	// One layered reverse BFS per privilege tier, highest first: a node first
+	// reached at tier p gets p, and BFS order makes its witness the shortest
+	// among paths granting p. A node already given a higher tier is not
+	// listed again, but a lower tier's search may pass through it when a
+	// depth bound is set (its higher-tier route may be too long there).
+	var tier []seed
 	for p := int(graph.PrivAdmin); p >= int(graph.PrivNone); p-- {
-		s.reverseTier(w, t, graph.Privilege(p), int32(q.MaxDepth), func(u int32) {
+		tier = tier[:0]
+		for _, sd := range all {
+			if int(sd.grant) == p {
+				tier = append(tier, sd)
+			}
+		}
+		if len(tier) == 0 {
+			continue
+		}
+		w.reset2()
+		s.layeredReverse(w, tier, limit, func(u int32) {
+			if w.seen(u) {
+				return
+			}
+			w.stamp[u] = w.epoch
 			pv := graph.Privilege(p)
-			k := s.nodes[u].Kind
-			if pv < q.MinPrivilege || (len(q.Kinds) > 0 && !containsKind(q.Kinds, k)) {
+			if pv < q.MinPrivilege || (len(q.Kinds) > 0 && !containsKind(q.Kinds, s.nodes[u].Kind)) {
 				return
 			}
 			wp := s.reversePath(w, u, t)
@@ -206,68 +323,21 @@ func (s *Snapshot) WhoCanReach(q WhoCanReachQuery) (*WhoCanReachResult, error) {
 	return res, nil
 }
 
-// reverseTier runs the reverse BFS of one privilege tier using the secondary
-// stamps and parent arrays, and calls found for each node it reaches first.
-func (s *Snapshot) reverseTier(w *workspace, t int32, p graph.Privilege, limit int32,
-	found func(u int32)) {
-	w.reset2()
-	q := w.queue[:0]
-	enter := func(u, v int32, e uint32, d int32) {
-		w.stamp2[u], w.dist2[u], w.parent[u], w.pedge[u] = w.epoch2, d, v, e
-		q = append(q, u)
-	}
-	for i := s.inOff[t]; i < s.inOff[t+1]; i++ {
-		u, e := s.inFrom[i], s.inEdge[i]
-		if u == t || !s.usable(e, t, t) || edgeGrant(s, e) != p || w.stamp2[u] == w.epoch2 {
-			continue
-		}
-		if limit == 0 && w.seen(u) {
-			continue
-		}
-		enter(u, t, e, 1)
-	}
-	for qi := 0; qi < len(q); qi++ {
-		v := q[qi]
-		if !w.seen(v) {
-			w.stamp[v] = w.epoch
-			found(v)
-		}
-		if limit > 0 && w.dist2[v] >= limit {
-			continue
-		}
-		for i := s.inOff[v]; i < s.inOff[v+1]; i++ {
-			u, e := s.inFrom[i], s.inEdge[i]
-			if u == t || !s.ekind[e].Traversal() || w.stamp2[u] == w.epoch2 {
-				continue
-			}
-			if limit == 0 && w.seen(u) {
-				continue
-			}
-			enter(u, v, e, w.dist2[v]+1)
-		}
-	}
-	w.queue = q
-}
-
-// edgeGrant is what a single edge into the target grants.
-func edgeGrant(s *Snapshot, e uint32) graph.Privilege {
-	switch s.ekind[e] {
-	case graph.EdgeAccess:
-		return s.epriv[e]
-	case graph.EdgeEscalates:
-		return graph.PrivAdmin
-	}
-	return graph.PrivNone
-}
-
-// reversePath follows parent pointers of a reverse BFS from u towards t.
+// reversePath follows the reverse search's parent pointers from u to t:
+// principal steps first, then the containment chain.
 func (s *Snapshot) reversePath(w *workspace, u, t int32) Path {
 	p := Path{}
 	v := u
 	p.Nodes = append(p.Nodes, s.ref(v))
 	for v != t {
-		next := w.parent[v]
-		p.Steps = append(p.Steps, s.step(v, next, w.pedge[v]))
+		var next int32
+		var e uint32
+		if w.inChain(v) {
+			next, e = w.parent3[v], w.pedge3[v]
+		} else {
+			next, e = w.parent[v], w.pedge[v]
+		}
+		p.Steps = append(p.Steps, s.step(v, next, e))
 		p.Nodes = append(p.Nodes, s.ref(next))
 		v = next
 	}

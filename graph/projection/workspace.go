@@ -19,6 +19,14 @@ type workspace struct {
 	stamp2  []uint32
 	dist2   []int32
 	visited []int32
+
+	// Containment chain towards a target (reverse reach and paths).
+	epoch3  uint32
+	stamp3  []uint32
+	dist3   []int32
+	parent3 []int32
+	pedge3  []uint32
+	chain   []int32
 }
 
 func newWorkspace(n int) *workspace {
@@ -26,6 +34,8 @@ func newWorkspace(n int) *workspace {
 		stamp: make([]uint32, n), dist: make([]int32, n), parent: make([]int32, n),
 		pedge: make([]uint32, n), level: make([]uint8, n), onPath: make([]bool, n),
 		stamp2: make([]uint32, n), dist2: make([]int32, n),
+		stamp3: make([]uint32, n), dist3: make([]int32, n), parent3: make([]int32, n),
+		pedge3: make([]uint32, n),
 	}
 }
 
@@ -48,6 +58,19 @@ func (w *workspace) reset2() {
 		w.epoch2 = 1
 	}
 }
+
+// reset3 starts a new epoch for the containment arrays.
+func (w *workspace) reset3() {
+	w.epoch3++
+	if w.epoch3 == 0 {
+		clear(w.stamp3)
+		w.epoch3 = 1
+	}
+	w.chain = w.chain[:0]
+}
+
+// inChain reports whether i is on a containment chain to the target.
+func (w *workspace) inChain(i int32) bool { return w.stamp3[i] == w.epoch3 }
 
 func (w *workspace) seen(i int32) bool { return w.stamp[i] == w.epoch }
 
