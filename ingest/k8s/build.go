@@ -87,6 +87,8 @@ type builder struct {
 	queue     []*roleInst
 	frozenSAs []*saInfo // every SA known before escalations, sorted
 	anyUser   bool
+	resKeys   map[string]resKey // resource node ID -> what it stands for
+	urls      map[string]string // non-resource node ID -> its URL pattern
 }
 
 func newBuilder(opt Options) *builder {
@@ -95,6 +97,7 @@ func newBuilder(opt Options) *builder {
 		rep: &Report{Kinds: map[string]int{}, Skipped: map[string]int{}},
 		sas: map[string]*saInfo{}, roles: map[string]*roleDef{}, croles: map[string]*clusterRoleDef{},
 		users: map[string]bool{}, groups: map[string]bool{}, insts: map[string]*roleInst{},
+		resKeys: map[string]resKey{}, urls: map[string]string{},
 	}
 }
 
@@ -149,6 +152,7 @@ func (b *builder) build() error {
 		b.queue = b.queue[1:]
 		b.emitRole(in)
 	}
+	b.contains()
 
 	b.emitPrincipals()
 	return nil
@@ -395,6 +399,7 @@ func (b *builder) access(in *roleInst, r rule) {
 		}
 		for _, u := range r.NonResourceURLs {
 			id := b.pre + "nonresource:" + u
+			b.urls[id] = u
 			b.b.AddNode(graph.Node{ID: id, Kind: graph.KindResource, Subkind: "k8s-nonresource",
 				Name: "nonresource:" + u, Sensitivity: nonResourceSensitivity(u),
 				Props: map[string]string{"url": u}})
@@ -449,14 +454,7 @@ func ruleString(r rbacv1.PolicyRule) string {
 // resourceNode adds (or finds) the resource node for scope, API group,
 // resource (maybe "res/sub") and optional resource name, and returns its ID.
 func (b *builder) resourceNode(scope, group, res, name string) string {
-	g := group
-	if g == "" {
-		g = "core"
-	}
-	local := scope + ":" + g + "/" + res
-	if name != "" {
-		local += "/" + name
-	}
+	local := resourceLocal(scope, group, res, name)
 	base, sub, _ := strings.Cut(res, "/")
 	props := map[string]string{"scope": scope, "apiGroup": group, "resource": base}
 	if sub != "" {
@@ -466,6 +464,11 @@ func (b *builder) resourceNode(scope, group, res, name string) string {
 		props["resourceName"] = name
 	}
 	id := b.pre + local
+	if _, ok := b.resKeys[id]; !ok {
+		// The first rule to name the ID defines it ("pods/log" and the pod
+		// named "log" share one ID).
+		b.resKeys[id] = resKey{scope: scope, group: group, res: res, name: name}
+	}
 	b.b.AddNode(graph.Node{ID: id, Kind: graph.KindResource, Subkind: "k8s-resource",
 		Name: local, Sensitivity: resourceSensitivity(res), Props: props})
 	return id

@@ -36,6 +36,19 @@
 //     privilege and sensitivity come from the tables in tables.go. Rules on
 //     cluster-scoped resources or non-resource URLs have no effect at
 //     namespace scope and are listed in Report.IgnoredRules instead.
+//   - Containment: resource -CONTAINS-> resource when every request the
+//     narrower node's rules match is matched by the wider node's, by RBAC's
+//     own matching: scope "*" (cluster-wide) includes every namespace,
+//     apiGroup "*" every group, resource "*" every resource and every
+//     subresource, "*/<sub>" that subresource of every resource (but "pods"
+//     does not include "pods/log"), and a node without resourceNames the
+//     same node with one ("…/secrets" includes "…/secrets/argocd-redis");
+//     for nonResourceURLs a pattern ending in "*" includes every URL and
+//     pattern with its prefix. Only nodes already in the batch are linked,
+//     and only covering pairs (no node of the batch strictly between), so
+//     "*:*/*" reaches "argocd:core/secrets" through "*:core/secrets" when
+//     that node exists and directly otherwise. The edges carry no
+//     privilege; Via says which dimensions are wider. See builder.contains.
 //   - Escalation: role -ESCALATES-> principal or role, see
 //     builder.escalations for the six rules.
 //   - Workload (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet,
