@@ -6,7 +6,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"sync"
 )
 
 // GeneratorVersion names the output format; it changes whenever the same
@@ -55,27 +57,18 @@ func Generate(dir string, opt Options, progress func(done, total int)) (*Manifes
 	step()
 
 	for i := range c.accounts {
-		plants, err := c.generateAWS(dir, i, &m.Counts)
-		if err != nil {
-			return nil, err
-		}
-		m.Planted = append(m.Planted, plants...)
 		a := &c.accounts[i]
 		m.Files.AWSAuthorizationDetails = append(m.Files.AWSAuthorizationDetails,
 			AWSFile{Path: "aws/" + a.id + "-authorization-details.json", AccountID: a.id, Alias: a.alias})
 		m.Files.AWSCredentialReports = append(m.Files.AWSCredentialReports,
 			AWSFile{Path: "aws/" + a.id + "-credential-report.csv", AccountID: a.id, Alias: a.alias})
-		step()
 	}
 	for i := range c.clusters {
-		plants, err := c.generateK8s(dir, i, &m.Counts)
-		if err != nil {
-			return nil, err
-		}
-		m.Planted = append(m.Planted, plants...)
 		m.Files.K8s = append(m.Files.K8s, K8sFile{Path: "k8s/" + c.clusters[i].name + "-rbac.yaml",
 			Cluster: c.clusters[i].name, DefaultNamespace: defaultNamespace})
-		step()
+	}
+	if err := c.writeSources(dir, m, step); err != nil {
+		return nil, err
 	}
 	sort.Slice(m.Planted, func(i, j int) bool { return m.Planted[i].ID < m.Planted[j].ID })
 
@@ -90,4 +83,58 @@ func Generate(dir string, opt Options, progress func(done, total int)) (*Manifes
 	slog.Debug("synthetic company generated", "dir", dir, "identities", opt.Identities,
 		"aws_accounts", opt.AWSAccounts, "clusters", opt.Clusters, "planted", len(m.Planted))
 	return m, nil
+}
+
+// sourceResult is what writing one account's or one cluster's files yields.
+type sourceResult struct {
+	counts Counts
+	plants []Plant
+	err    error
+}
+
+// writeSources writes every account's and cluster's files, in parallel: each
+// file depends only on the company and its own random stream, so the output
+// does not depend on scheduling. Counts and plants are merged in task order.
+func (c *company) writeSources(dir string, m *Manifest, step func()) error {
+	n := len(c.accounts) + len(c.clusters)
+	results := make([]sourceResult, n)
+	tasks := make(chan int)
+	done := make(chan int)
+	workers := min(runtime.GOMAXPROCS(0), 4, n)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range tasks {
+				r := &results[i]
+				if i < len(c.accounts) {
+					r.plants, r.err = c.generateAWS(dir, i, &r.counts)
+				} else {
+					r.plants, r.err = c.generateK8s(dir, i-len(c.accounts), &r.counts)
+				}
+				done <- i
+			}
+		}()
+	}
+	go func() {
+		for i := range n {
+			tasks <- i
+		}
+		close(tasks)
+		wg.Wait()
+		close(done)
+	}()
+	for range done {
+		step()
+	}
+	for i := range results {
+		r := &results[i]
+		if r.err != nil {
+			return r.err
+		}
+		m.Counts.add(&r.counts)
+		m.Planted = append(m.Planted, r.plants...)
+	}
+	return nil
 }

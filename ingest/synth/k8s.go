@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"sigs.k8s.io/yaml"
+	yaml "go.yaml.in/yaml/v2"
 )
 
 const rbacGroup = "rbac.authorization.k8s.io"
@@ -88,7 +88,7 @@ type k8sGen struct {
 const defaultNamespace = "default"
 
 func (k *k8sGen) emit(o *kobj) error {
-	b, err := yaml.Marshal(o)
+	b, err := yaml.Marshal(o.toMap())
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", o.Kind, o.Metadata.Name, err)
 	}
@@ -426,4 +426,71 @@ func (k *k8sGen) plantObjects() []*kobj {
 		IDs: []string{"Group/oncall", "ClusterRole/oncall-impersonator", "ClusterRoleBinding/oncall-impersonator",
 			"ServiceAccount/default/jenkins"}})
 	return objs
+}
+
+// toMap converts o to generic maps, which the YAML encoder writes with sorted
+// keys, as kubectl does (it converts through JSON). Building the maps directly
+// avoids a JSON round trip per object.
+func (o *kobj) toMap() map[string]any {
+	m := map[string]any{"apiVersion": o.APIVersion, "kind": o.Kind, "metadata": o.Metadata.toMap()}
+	if o.AggregationRule != nil {
+		var sels []any
+		for _, s := range o.AggregationRule.ClusterRoleSelectors {
+			sels = append(sels, map[string]any{"matchLabels": s.MatchLabels})
+		}
+		m["aggregationRule"] = map[string]any{"clusterRoleSelectors": sels}
+	}
+	if len(o.Rules) > 0 {
+		rules := make([]any, 0, len(o.Rules))
+		for _, r := range o.Rules {
+			rm := map[string]any{"verbs": r.Verbs}
+			putList(rm, "apiGroups", r.APIGroups)
+			putList(rm, "resources", r.Resources)
+			putList(rm, "resourceNames", r.ResourceNames)
+			putList(rm, "nonResourceURLs", r.NonResourceURLs)
+			rules = append(rules, rm)
+		}
+		m["rules"] = rules
+	}
+	if o.RoleRef != nil {
+		m["roleRef"] = map[string]any{"apiGroup": o.RoleRef.APIGroup, "kind": o.RoleRef.Kind, "name": o.RoleRef.Name}
+	}
+	if len(o.Subjects) > 0 {
+		subs := make([]any, 0, len(o.Subjects))
+		for _, s := range o.Subjects {
+			sm := map[string]any{"kind": s.Kind, "name": s.Name}
+			if s.APIGroup != "" {
+				sm["apiGroup"] = s.APIGroup
+			}
+			if s.Namespace != "" {
+				sm["namespace"] = s.Namespace
+			}
+			subs = append(subs, sm)
+		}
+		m["subjects"] = subs
+	}
+	if o.Spec != nil {
+		m["spec"] = o.Spec
+	}
+	return m
+}
+
+func (md *kmeta) toMap() map[string]any {
+	m := map[string]any{"name": md.Name}
+	if md.Namespace != "" {
+		m["namespace"] = md.Namespace
+	}
+	if len(md.Labels) > 0 {
+		m["labels"] = md.Labels
+	}
+	if len(md.Annotations) > 0 {
+		m["annotations"] = md.Annotations
+	}
+	return m
+}
+
+func putList(m map[string]any, key string, v []string) {
+	if len(v) > 0 {
+		m[key] = v
+	}
 }

@@ -142,3 +142,26 @@ const (
 	PlantK8sImpersonate          = "k8s-impersonate"
 	PlantK8sAgentDelegation      = "k8s-agent-delegation"
 )
+
+// add sums the per-file counts of o into c.
+func (c *Counts) add(o *Counts) {
+	c.IAMUsers += o.IAMUsers
+	c.IAMHumanUsers += o.IAMHumanUsers
+	c.IAMServiceUsers += o.IAMServiceUsers
+	c.IAMAgentUsers += o.IAMAgentUsers
+	c.IAMGroups += o.IAMGroups
+	c.IAMRoles += o.IAMRoles
+	c.IAMPolicies += o.IAMPolicies
+	c.CustomerManagedPolicies += o.CustomerManagedPolicies
+	c.CredentialReportRows += o.CredentialReportRows
+	c.ActiveAccessKeys += o.ActiveAccessKeys
+	c.UsersWithoutMFA += o.UsersWithoutMFA
+	c.StaleUsers += o.StaleUsers
+	c.Namespaces += o.Namespaces
+	c.K8sServiceAccounts += o.K8sServiceAccounts
+	c.K8sRoles += o.K8sRoles
+	c.K8sClusterRoles += o.K8sClusterRoles
+	c.K8sRoleBindings += o.K8sRoleBindings
+	c.K8sClusterRoleBindings += o.K8sClusterRoleBindings
+	c.K8sDeployments += o.K8sDeployments
+}
