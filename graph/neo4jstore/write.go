@@ -11,17 +11,22 @@ import (
 	"github.com/accessgraph/accessgraph/graph"
 )
 
-// nodeQuery is the upsert of one kind's nodes. A row is skipped when it is a
-// stub and the stored node is a non-stub of another source.
-func nodeQuery(k graph.Kind) string {
-	return `UNWIND $rows AS row
-OPTIONAL MATCH (o:Node {id: row.id})
+// nodeQuery is the upsert of one kind's nodes. For stub rows (stubs true)
+// a row is skipped when the stored node is a non-stub of another source.
+// Labels are rewritten only when the kind changed.
+func nodeQuery(k graph.Kind, stubs bool) string {
+	q := "UNWIND $rows AS row\n"
+	if stubs {
+		q += `OPTIONAL MATCH (o:Node {id: row.id})
 WITH row, o
-WHERE o IS NULL OR NOT row.stub OR coalesce(o.stub, false) OR o.source = $source
-MERGE (n:Node {id: row.id})
-REMOVE n` + allKindLabels() + `
-SET n:` + kindLabels[k] + `,
-    n.kind = row.kind, n.subkind = row.subkind, n.name = row.name,
+WHERE o IS NULL OR coalesce(o.stub, false) OR o.source = $source
+`
+	}
+	return q + `MERGE (n:Node {id: row.id})
+FOREACH (_ IN CASE WHEN n.kind IS NULL OR n.kind <> row.kind THEN [1] ELSE [] END |
+  REMOVE n` + allKindLabels() + `
+  SET n:` + kindLabels[k] + `)
+SET n.kind = row.kind, n.subkind = row.subkind, n.name = row.name,
     n.sensitivity = row.sensitivity, n.source = $source, n.syncRun = $run,
     n.stub = row.stub, n.props = row.props
 RETURN count(n) AS c`
@@ -64,7 +69,11 @@ func (s *Store) UpsertNodes(ctx context.Context, runID string, nodes []graph.Nod
 	if r.Status != graph.RunActive {
 		return fmt.Errorf("upsert nodes: sync run %s is %s: %w", runID, r.Status, graph.ErrRunNotActive)
 	}
-	byKind := map[graph.Kind][]map[string]any{}
+	type group struct {
+		kind graph.Kind
+		stub bool
+	}
+	byKind := map[group][]map[string]any{}
 	for i := range nodes {
 		n := &nodes[i]
 		if err := n.Validate(); err != nil {
@@ -78,14 +87,26 @@ func (s *Store) UpsertNodes(ctx context.Context, runID string, nodes []graph.Nod
 		if err != nil {
 			return fmt.Errorf("upsert nodes: nodes[%d] %q: props: %w", i, n.ID, err)
 		}
-		byKind[n.Kind] = append(byKind[n.Kind], map[string]any{
+		stub := n.Props[graph.PropStub] == "true"
+		g := group{n.Kind, stub}
+		byKind[g] = append(byKind[g], map[string]any{
 			"id": n.ID, "kind": n.Kind.String(), "subkind": n.Subkind, "name": n.Name,
-			"sensitivity": int64(n.Sensitivity), "stub": n.Props[graph.PropStub] == "true", "props": props,
+			"sensitivity": int64(n.Sensitivity), "stub": stub, "props": props,
 		})
 	}
-	for _, k := range sortedKinds(byKind) {
-		if err := s.writeRows(ctx, runID, r.Source, nodeQuery(k), byKind[k], nil); err != nil {
-			return fmt.Errorf("upsert %s nodes: %w", k, err)
+	groups := make([]group, 0, len(byKind))
+	for g := range byKind {
+		groups = append(groups, g)
+	}
+	sort.Slice(groups, func(i, j int) bool {
+		if groups[i].kind != groups[j].kind {
+			return groups[i].kind < groups[j].kind
+		}
+		return !groups[i].stub && groups[j].stub
+	})
+	for _, g := range groups {
+		if err := s.writeRows(ctx, runID, r.Source, nodeQuery(g.kind, g.stub), byKind[g], nil); err != nil {
+			return fmt.Errorf("upsert %s nodes: %w", g.kind, err)
 		}
 	}
 	return nil
@@ -131,15 +152,6 @@ func (s *Store) UpsertEdges(ctx context.Context, runID string, edges []graph.Edg
 		}
 	}
 	return nil
-}
-
-func sortedKinds(m map[graph.Kind][]map[string]any) []graph.Kind {
-	out := make([]graph.Kind, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
 }
 
 // writeRows runs q over rows in batches, each in a write transaction that
