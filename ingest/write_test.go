@@ -1,0 +1,70 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/accessgraph/accessgraph/graph"
+	"github.com/accessgraph/accessgraph/graph/embedded"
+	"github.com/accessgraph/accessgraph/graph/storetest"
+)
+
+func batch(n int) *graph.Batch {
+	b := graph.NewBatch("src")
+	b.AddNode(graph.Node{ID: "g", Kind: graph.KindGroup, Name: "g"})
+	for i := range n {
+		id := fmt.Sprintf("u%04d", i)
+		b.AddNode(graph.Node{ID: id, Kind: graph.KindAccount, Name: id})
+		b.AddEdge(graph.Edge{From: id, To: "g", Kind: graph.EdgeMemberOf})
+	}
+	return b
+}
+
+// An ingest interrupted half-way (here: its context is cancelled after the
+// first chunk, as when the process is told to stop) records a failed run,
+// sweeps nothing and leaves the previous state; the next run succeeds.
+func TestWriteInterruptedKeepsPreviousState(t *testing.T) {
+	st, err := embedded.Open(t.TempDir(), embedded.Options{})
+	require.NoError(t, err)
+	defer st.Close()
+	ctx := context.Background()
+	_, err = Write(ctx, st, batch(300), WriteOptions{})
+	require.NoError(t, err)
+	before, beforeEdges := storetest.Dump(t, st)
+
+	cctx, cancel := context.WithCancel(ctx)
+	smaller := batch(10) // would sweep 290 accounts if it completed
+	run, err := Write(cctx, st, smaller, WriteOptions{BatchSize: 4, Progress: func(string, int, int) { cancel() }})
+	require.ErrorIs(t, err, context.Canceled)
+	require.ErrorContains(t, err, "previous state kept")
+	require.Equal(t, graph.RunFailed, run.Status)
+	after, afterEdges := storetest.Dump(t, st)
+	require.Equal(t, before, after)
+	require.Equal(t, beforeEdges, afterEdges)
+
+	done, err := Write(ctx, st, smaller, WriteOptions{})
+	require.NoError(t, err)
+	require.Equal(t, 290, done.Stats.NodesSwept)
+	runs, err := st.Runs(ctx, "src", 0)
+	require.NoError(t, err)
+	require.Equal(t, []graph.RunStatus{graph.RunComplete, graph.RunFailed, graph.RunComplete},
+		[]graph.RunStatus{runs[0].Status, runs[1].Status, runs[2].Status})
+}
+
+// An invalid batch (an edge to a node nobody reported) is refused before a
+// run starts.
+func TestWriteRejectsInvalidBatch(t *testing.T) {
+	st, err := embedded.Open(t.TempDir(), embedded.Options{})
+	require.NoError(t, err)
+	defer st.Close()
+	b := batch(1)
+	b.AddEdge(graph.Edge{From: "u0000", To: "ghost", Kind: graph.EdgeMemberOf})
+	_, err = Write(context.Background(), st, b, WriteOptions{})
+	require.ErrorContains(t, err, `target node "ghost" is not in the batch`)
+	runs, err := st.Runs(context.Background(), "", 0)
+	require.NoError(t, err)
+	require.Empty(t, runs)
+}
