@@ -344,3 +344,29 @@ func BenchmarkGenerate10k(b *testing.B) {
 		}
 	}
 }
+
+// TestGenerateSmallCompanies checks that the smallest companies and odd
+// account and cluster counts still carry every plant and parse back.
+func TestGenerateSmallCompanies(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opt  Options
+	}{
+		{"minimum", Options{Identities: MinIdentities}},
+		{"minimum other seed", Options{Identities: MinIdentities, Seed: 99}},
+		{"more accounts than teams", Options{Identities: 80, AWSAccounts: 12, Clusters: 5, Seed: 3}},
+		{"custom now", Options{Identities: 200, Seed: -5, Now: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			m, err := Generate(dir, tc.opt, nil)
+			require.NoError(t, err)
+			require.Len(t, m.Planted, 18)
+			o, err := readOutput(dir, m)
+			require.NoError(t, err)
+			require.Len(t, o.gaad, m.Options.AWSAccounts)
+			require.Len(t, o.k8s, m.Options.Clusters)
+			require.Equal(t, m.Options.Identities, m.Counts.People+m.Counts.Services+m.Counts.Agents)
+		})
+	}
+}
