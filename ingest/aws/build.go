@@ -13,10 +13,14 @@ type builder struct {
 	m  *model
 	ev *evaluator
 	b  *graph.Batch
+	// resIDs holds the target of every ACCESS edge: the resource nodes, and
+	// the IAM entities that policies name as resources.
+	resIDs map[string]bool
 }
 
 func newBuilder(m *model, opt Options) *builder {
-	return &builder{m: m, ev: newEvaluator(opt.Levels, m), b: graph.NewBatch("aws:" + m.account)}
+	return &builder{m: m, ev: newEvaluator(opt.Levels, m), b: graph.NewBatch("aws:" + m.account),
+		resIDs: map[string]bool{}}
 }
 
 // RootARN returns the ARN of the root user of account, the node that
@@ -91,6 +95,7 @@ func (bl *builder) build() (*graph.Batch, error) {
 	}
 	assume := bl.trust()
 	bl.escalations(assume)
+	bl.containment()
 
 	if err := b.Validate(); err != nil {
 		return nil, err
@@ -194,6 +199,12 @@ func intersectStrings(a, b []string) []string {
 
 // resource adds the resource node for g and returns its ID.
 func (bl *builder) resource(g grant) string {
+	id := bl.resourceNode(g)
+	bl.resIDs[id] = true
+	return id
+}
+
+func (bl *builder) resourceNode(g grant) string {
 	svc := actionService(g.action)
 	if g.resource == "*" {
 		id := ResourceID(bl.m.account, svc)

@@ -57,11 +57,33 @@
 // Deny in a trust policy removes the edges of the principals it names.
 //
 // ESCALATES edges mark takeovers that identity permissions allow, from the
-// small table in escalate.go: iam:PassRole on a role that a service may assume
-// (pass it to EC2, Lambda ... and act as it), iam:UpdateAssumeRolePolicy on a
-// role, iam:CreateAccessKey, iam:CreateLoginProfile and iam:UpdateLoginProfile
-// on a user, and (for a user) iam:AddUserToGroup on a group. A principal that
-// can already assume the role gets no ESCALATES edge to it. Limitation: multi-step escalations (iam:CreatePolicyVersion on a
-// policy attached to oneself, iam:PutRolePolicy then AssumeRole) are only
-// visible as admin-level ACCESS to the iam service, not as ESCALATES edges.
+// small table in escalate.go: iam:UpdateAssumeRolePolicy on a role,
+// iam:CreateAccessKey, iam:CreateLoginProfile and iam:UpdateLoginProfile on
+// a user, (for a user) iam:AddUserToGroup on a group, and iam:PassRole on a
+// role. PassRole is an escalation only when the role trusts a service (a
+// CAN_ASSUME edge from "aws:service:<name>"), the PassRole statement's
+// iam:PassedToService condition, if any, lets the role go to that service,
+// and the holder may also make the service run as the role: the launchers
+// table maps each service principal to the action sets that do (ec2:
+// RunInstances or attaching an instance profile; lambda: CreateFunction;
+// ecs-tasks: RunTask; ...). Roles trusted only by services outside that
+// table give no PassRole escalation. The edge's Actions list iam:PassRole
+// and the launch actions, and its Via says which service and launch actions
+// made it possible. A principal that can already assume the role gets no
+// ESCALATES edge to it. Limitation: multi-step escalations
+// (iam:CreatePolicyVersion on a policy attached to oneself,
+// iam:PutRolePolicy then AssumeRole) are only visible as admin-level ACCESS
+// to the iam service, not as ESCALATES edges.
+//
+// # Containment
+//
+// CONTAINS edges link a wildcard resource node to the resource nodes of the
+// batch it includes, so that access to "aws:<account>:*:*" reaches
+// "arn:aws:s3:::bucket/*" through "aws:<account>:s3:*": the node of Resource
+// "*" for a service pattern includes the nodes of the services it covers
+// and every ARN of those services; an ARN pattern includes the ARNs and
+// narrower patterns it matches. IAM entities that ACCESS edges target count
+// as resources ("aws:<account>:iam:*" includes a role one may pass). Only
+// covering pairs are linked and nothing is invented; see
+// builder.containment.
 package aws

@@ -427,6 +427,13 @@ func (p *principalInfo) mayAct(action string) bool {
 // unconditional deny matches. It returns what allowed it and the conditions
 // that restrict it (conditional allows and conditional denies).
 func allowed(p *principalInfo, action, arn string) (ok bool, via, conds []string) {
+	return allowedIf(p, action, arn, nil)
+}
+
+// allowedIf is allowed counting only the allow statements that admit
+// accepts (nil accepts all): for iam:PassRole, those whose
+// iam:PassedToService condition lets the role go to a given service.
+func allowedIf(p *principalInfo, action, arn string, admit func(*statement) bool) (ok bool, via, conds []string) {
 	if !p.mayAct(action) {
 		return false, nil, nil
 	}
@@ -442,6 +449,7 @@ func allowed(p *principalInfo, action, arn string) (ok bool, via, conds []string
 				denied = true
 			case !st.allow:
 				conds = append(conds, st.render())
+			case admit != nil && !admit(st):
 			default:
 				allow = true
 				via = append(via, sp.via)

@@ -148,22 +148,39 @@ func TestCloudsplainingTrust(t *testing.T) {
 func TestCloudsplainingEscalation(t *testing.T) {
 	b := cloudsplaining(t, Options{Levels: catalogue(t)})
 
-	// biden may pass any role (iam:PassRole on * in AWSLambdaFullAccess), and
-	// all three roles trust a service, so he escalates to each.
-	require.Equal(t, []string{csPre + "role/MyOtherRole", csPre + "role/MyRole", csPre + "role/OverprivilegedEC2"},
-		edgesFrom(b, csPre+"user/biden", graph.EdgeEscalates))
-	e := edge(t, b, csPre+"user/biden", graph.EdgeEscalates, csPre+"role/OverprivilegedEC2")
-	require.Equal(t, []string{"iam:PassRole"}, e.Actions)
-	require.Equal(t, []string{"policy/AWSLambdaFullAccess"}, e.Via)
+	// biden may pass any role (iam:PassRole on * in AWSLambdaFullAccess) and
+	// may create Lambda functions (lambda:*), but no role trusts Lambda:
+	// OverprivilegedEC2 trusts ec2.amazonaws.com and biden has no EC2 launch
+	// action (only ec2:Describe* from AWSLambdaFullAccess and
+	// AmazonRDSFullAccess); MyRole and MyOtherRole trust ssm.amazonaws.com
+	// and he has no ssm action at all. So he escalates to nothing.
+	require.Empty(t, edgesFrom(b, csPre+"user/biden", graph.EdgeEscalates))
 
 	// OverprivilegedEC2's inline SupYo allows iam:CreateAccessKey on *: the
 	// role can mint keys for every user.
 	require.Equal(t, []string{csPre + "user/biden", csPre + "user/obama", csPre + "user/userwithlotsofpermissions"},
 		edgesFrom(b, csPre+"role/OverprivilegedEC2", graph.EdgeEscalates))
 
-	// MyRole may pass the other two roles, not itself.
-	require.Equal(t, []string{csPre + "role/MyOtherRole", csPre + "role/OverprivilegedEC2"},
-		edgesFrom(b, csPre+"role/MyRole", graph.EdgeEscalates))
+	// MyRole (inline EC2-IAM-example) and MyOtherRole (inline SupYo) both
+	// allow iam:PassRole and ec2:AssociateIamInstanceProfile on *: each can
+	// attach OverprivilegedEC2's instance profile to an instance it runs on.
+	// Neither has ssm:CreateActivation, so neither escalates to the other.
+	for _, tc := range []struct{ role, policy string }{
+		{"MyRole", "inline/EC2-IAM-example"},
+		{"MyOtherRole", "inline/SupYo"},
+	} {
+		require.Equal(t, []string{csPre + "role/OverprivilegedEC2"}, edgesFrom(b, csPre+"role/"+tc.role, graph.EdgeEscalates))
+		e := edge(t, b, csPre+"role/"+tc.role, graph.EdgeEscalates, csPre+"role/OverprivilegedEC2")
+		require.Equal(t, []string{"ec2:AssociateIamInstanceProfile", "iam:PassRole"}, e.Actions)
+		require.Equal(t, []string{"iam:PassRole to ec2.amazonaws.com, run with ec2:AssociateIamInstanceProfile", tc.policy}, e.Via)
+		require.Equal(t, graph.PrivAdmin, e.Privilege)
+	}
+
+	// The admins escalate to every role: to MyRole by changing its trust
+	// policy, or by passing it to SSM through a hybrid activation.
+	e := edge(t, b, csPre+"user/obama", graph.EdgeEscalates, csPre+"role/MyRole")
+	require.Equal(t, []string{"iam:PassRole", "iam:UpdateAssumeRolePolicy", "ssm:CreateActivation"}, e.Actions)
+	require.Contains(t, e.Via, "iam:PassRole to ssm.amazonaws.com, run with ssm:CreateActivation")
 }
 
 func TestCloudsplainingWithoutCatalogue(t *testing.T) {

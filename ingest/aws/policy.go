@@ -37,6 +37,8 @@ type statement struct {
 	notPrincipal bool
 	// condition is the Condition block as compact JSON with sorted keys, or "".
 	condition string
+	// passedTo holds the Condition's tests on iam:PassedToService.
+	passedTo []serviceTest
 }
 
 // policyDoc is a parsed policy document.
@@ -183,6 +185,9 @@ func parseStatement(path string, raw json.RawMessage, kind docKind) (statement, 
 				return st, fmt.Errorf("%s.Condition: %w", path, err)
 			}
 			st.condition = string(b)
+		}
+		if st.passedTo, err = parsePassedTo(path+".Condition", cond); err != nil {
+			return st, err
 		}
 	}
 	return st, nil
