@@ -116,10 +116,9 @@ type tierBest struct {
 // shortest way in at each privilege tier, and the actions of direct ACCESS
 // edges into it.
 type reachAcc struct {
-	res     int32
-	best    [graph.PrivAdmin + 1]tierBest
-	actions []string // direct actions, unioned lazily
-	multi   bool     // actions came from more than one edge: sort and dedupe at the end
+	res   int32
+	best  [graph.PrivAdmin + 1]tierBest
+	attrs []uint32 // distinct attribute sets of direct ACCESS edges
 }
 
 // offer records a way to reach the resource at privilege p in length steps
@@ -143,26 +142,29 @@ func (a *reachAcc) top() graph.Privilege {
 	return graph.PrivNone
 }
 
-func (a *reachAcc) addActions(acts []string) {
-	if len(acts) == 0 {
+// addAttr records the attribute set of one more ACCESS edge into the
+// resource. Attribute sets are interned, so many edges share one index.
+func (a *reachAcc) addAttr(i uint32) {
+	if i == 0 || slices.Contains(a.attrs, i) {
 		return
 	}
-	if a.actions == nil {
-		a.actions = acts // common case: a single edge; no copy needed
-		return
-	}
-	a.actions = append(slices.Clip(a.actions), acts...)
-	a.multi = true
+	a.attrs = append(a.attrs, i)
 }
 
-func (a *reachAcc) actionList() []string {
-	if !a.multi {
-		return a.actions
+// actionList returns the union of the recorded edges' actions, sorted.
+func (a *reachAcc) actionList(s *Snapshot) []string {
+	switch len(a.attrs) {
+	case 0:
+		return nil
+	case 1:
+		return s.attrs[a.attrs[0]].actions
 	}
-	slices.Sort(a.actions)
-	a.multi = false
-	a.actions = slices.Compact(a.actions)
-	return a.actions
+	var out []string
+	for _, i := range a.attrs {
+		out = append(out, s.attrs[i].actions...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // BlastRadius returns every resource q.From reaches, with the highest
@@ -211,7 +213,7 @@ func (s *Snapshot) BlastRadius(q BlastRadiusQuery) (*BlastRadiusResult, error) {
 			if a.offer(s.epriv[e], tierBest{length: w.dist[u] + 1, principal: u, parent: -1, edge: e}) {
 				work = append(work, r)
 			}
-			a.addActions(s.attrs[s.eattr[e]].actions)
+			a.addAttr(s.eattr[e])
 		}
 	}
 	// Pass access down CONTAINS edges until nothing improves. Each tier
@@ -250,7 +252,7 @@ func (s *Snapshot) BlastRadius(q BlastRadiusQuery) (*BlastRadiusResult, error) {
 			continue
 		}
 		wp := s.witness(w, accs, a.res, p)
-		acts := a.actionList()
+		acts := a.actionList(s)
 		if a.best[p].parent >= 0 {
 			acts = unionSorted(acts, wp.Actions)
 		}

@@ -136,20 +136,21 @@ func (s *Snapshot) seeds(w *workspace, t int32, limit int32) []seed {
 func (s *Snapshot) distancesTo(w *workspace, t int32, limit int32) {
 	s.containerChain(w, t, limit)
 	w.reset2()
-	s.layeredReverse(w, s.seeds(w, t, limit), limit, func(int32) {})
+	s.layeredReverse(w, s.seeds(w, t, limit), limit, false, func(int32) {})
 }
 
 // layeredReverse runs a reverse BFS over traversal edges from seeds that
 // start at different distances, in distance order, using the secondary
 // stamps; parent pointers go in w.parent/w.pedge. visit is called for each
-// node once, in nondecreasing distance.
-func (s *Snapshot) layeredReverse(w *workspace, seeds []seed, limit int32, visit func(int32)) {
+// node once, in nondecreasing distance. With prune, nodes already marked in
+// the primary stamps are not entered.
+func (s *Snapshot) layeredReverse(w *workspace, seeds []seed, limit int32, prune bool, visit func(int32)) {
 	q := w.queue[:0]
 	si := 0
 	enterSeeds := func(upTo int32) {
 		for ; si < len(seeds) && seeds[si].dist <= upTo; si++ {
 			sd := seeds[si]
-			if w.stamp2[sd.u] == w.epoch2 {
+			if w.stamp2[sd.u] == w.epoch2 || (prune && w.seen(sd.u)) {
 				continue
 			}
 			w.stamp2[sd.u], w.dist2[sd.u], w.parent[sd.u], w.pedge[sd.u] = w.epoch2, sd.dist, sd.via, sd.e
@@ -176,7 +177,7 @@ func (s *Snapshot) layeredReverse(w *workspace, seeds []seed, limit int32, visit
 		enterSeeds(w.dist2[v] + 1)
 		for i := s.inOff[v]; i < s.inOff[v+1]; i++ {
 			u, e := s.inFrom[i], s.inEdge[i]
-			if !s.ekind[e].Traversal() || w.stamp2[u] == w.epoch2 || w.inChain(u) {
+			if !s.ekind[e].Traversal() || w.stamp2[u] == w.epoch2 || w.inChain(u) || (prune && w.seen(u)) {
 				continue
 			}
 			w.stamp2[u], w.dist2[u], w.parent[u], w.pedge[u] = w.epoch2, w.dist2[v]+1, v, e
@@ -303,7 +304,9 @@ func (s *Snapshot) WhoCanReach(q WhoCanReachQuery) (*WhoCanReachResult, error) {
 			continue
 		}
 		w.reset2()
-		s.layeredReverse(w, tier, limit, func(u int32) {
+		// Without a depth bound, everything behind a node reached at a higher
+		// tier is reached at that tier too, so the search can stop there.
+		s.layeredReverse(w, tier, limit, limit == 0, func(u int32) {
 			if w.seen(u) {
 				return
 			}

@@ -1,0 +1,92 @@
+package bench
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/accessgraph/accessgraph/graph"
+	"github.com/accessgraph/accessgraph/graph/projection"
+)
+
+// Sample is a fixed set of query inputs drawn from a snapshot.
+type Sample struct {
+	// Principals are accounts and identities to ask blast radius for.
+	Principals []string
+	// Resources are resources with at least one ACCESS or CONTAINS edge in.
+	Resources []string
+	// Pairs are (principal, resource) pairs where the principal reaches the
+	// resource, for path queries.
+	Pairs [][2]string
+}
+
+// Draw samples n principals and n resources with a seeded generator, and
+// up to n reachable pairs.
+func Draw(s *projection.Snapshot, n int, seed uint64) (*Sample, error) {
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	principals := s.Search("", []graph.Kind{graph.KindAccount, graph.KindIdentity}, 0)
+	resources := s.Search("", []graph.Kind{graph.KindResource}, 0)
+	if len(principals) == 0 || len(resources) == 0 {
+		return nil, fmt.Errorf("sample: the snapshot has %d principals and %d resources",
+			len(principals), len(resources))
+	}
+	out := &Sample{}
+	for range n {
+		out.Principals = append(out.Principals, principals[rng.IntN(len(principals))].ID)
+		out.Resources = append(out.Resources, resources[rng.IntN(len(resources))].ID)
+	}
+	for _, p := range out.Principals {
+		r, err := s.BlastRadius(projection.BlastRadiusQuery{From: p})
+		if err != nil {
+			return nil, err
+		}
+		if len(r.Reaches) > 0 {
+			out.Pairs = append(out.Pairs, [2]string{p, r.Reaches[rng.IntN(len(r.Reaches))].Resource.ID})
+		}
+	}
+	return out, nil
+}
+
+// Latency summarises the durations of repeated calls.
+type Latency struct {
+	N             int
+	P50, P99, Max time.Duration
+	Mean          time.Duration
+}
+
+// String formats l for a table.
+func (l Latency) String() string {
+	return fmt.Sprintf("p50 %-9s p99 %-9s max %-9s (n=%d)", round(l.P50), round(l.P99), round(l.Max), l.N)
+}
+
+func round(d time.Duration) time.Duration {
+	switch {
+	case d > time.Second:
+		return d.Round(time.Millisecond)
+	case d > time.Millisecond:
+		return d.Round(10 * time.Microsecond)
+	}
+	return d.Round(100 * time.Nanosecond)
+}
+
+// Measure calls fn(i) for i in [0, n) and returns the latency distribution.
+func Measure(n int, fn func(i int) error) (Latency, error) {
+	ds := make([]time.Duration, 0, n)
+	var total time.Duration
+	for i := range n {
+		start := time.Now()
+		if err := fn(i); err != nil {
+			return Latency{}, err
+		}
+		d := time.Since(start)
+		ds = append(ds, d)
+		total += d
+	}
+	if n == 0 {
+		return Latency{}, nil
+	}
+	slices.Sort(ds)
+	pct := func(p float64) time.Duration { return ds[min(len(ds)-1, int(p*float64(len(ds))))] }
+	return Latency{N: n, P50: pct(0.50), P99: pct(0.99), Max: ds[len(ds)-1], Mean: total / time.Duration(n)}, nil
+}
