@@ -1009,8 +1009,9 @@ enum NodeKind {
 """
 EdgeKind is the kind of an edge. Reach flows along HAS_ACCOUNT, MEMBER_OF,
 HAS_ROLE, CAN_ASSUME, AUTHENTICATES, DELEGATES and ESCALATES (whoever holds
-the source holds the power of the target); ACCESS ends a path at a resource;
-OWNS and CONTAINS are informational and never followed.
+the source holds the power of the target); one ACCESS edge grants access to a
+resource, and CONTAINS edges after it pass that access down to the resources
+it includes. OWNS is informational and never followed.
 """
 enum EdgeKind {
   "Identity -> one of its accounts."
@@ -1031,7 +1032,7 @@ enum EdgeKind {
   ACCESS
   "Informational ownership (account -> credential, identity -> grant)."
   OWNS
-  "Informational containment (resource -> resource)."
+  "Resource -> resource it includes (a wildcard scope to a concrete one, a bucket to its objects): access to the container is access to the contained, at the same privilege."
   CONTAINS
 }
 
@@ -1112,12 +1113,12 @@ type Path {
   "The edges along the path, in order."
   steps: [Step!]!
   """
-  What the path grants: the privilege of its last step when that is an ACCESS
-  edge, ADMIN when it ends with an ESCALATES edge, otherwise NONE (the path
-  makes its holder act as the last node).
+  What the path grants: the privilege of its ACCESS step (CONTAINS steps
+  after it pass it down unchanged), ADMIN when it ends with an ESCALATES edge,
+  otherwise NONE (the path makes its holder act as the last node).
   """
   privilege: Privilege!
-  "The actions of the last ACCESS step."
+  "The actions of its ACCESS step, sorted."
   actions: [String!]!
   "True when any step carries conditions."
   conditional: Boolean!
