@@ -31,6 +31,9 @@ type result struct {
 func run(t *testing.T, store string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
+	if store == "" {
+		store = t.TempDir()
+	}
 	code := Main(append([]string{"--store", store, "--log-level", "warn"}, args...), &out, &errb)
 	return result{code: code, stdout: out.String(), stderr: errb.String()}
 }
@@ -43,13 +46,13 @@ func mustRun(t *testing.T, store string, args ...string) string {
 }
 
 // query runs a GraphQL document and decodes its data.
-func query(t *testing.T, store, doc string) map[string]any {
+func query(t *testing.T, store, doc string, flags ...string) map[string]any {
 	t.Helper()
 	var resp struct {
 		Data   map[string]any `json:"data"`
 		Errors []any          `json:"errors"`
 	}
-	require.NoError(t, json.Unmarshal([]byte(mustRun(t, store, "query", doc)), &resp))
+	require.NoError(t, json.Unmarshal([]byte(mustRun(t, store, append(flags, "query", doc)...)), &resp))
 	require.Empty(t, resp.Errors)
 	return resp.Data
 }

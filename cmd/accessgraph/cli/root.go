@@ -24,6 +24,7 @@ const (
 // globals are the flags every command shares.
 type globals struct {
 	storeDir string
+	neo4j    neo4jFlags
 	logLevel string
 	logJSON  bool
 	stdout   io.Writer
@@ -74,6 +75,7 @@ Start with:  accessgraph demo`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.storeDir, "store", envOr(EnvStore, defaultStoreDir()),
 		"folder of the embedded store (env "+EnvStore+")")
+	g.neo4j.register(pf)
 	pf.StringVar(&g.logLevel, "log-level", envOr(EnvLogLevel, "info"), "debug, info, warn or error")
 	pf.BoolVar(&g.logJSON, "log-json", false, "log JSON lines instead of text")
 	root.AddCommand(newIngestCmd(g), newServeCmd(g), newQueryCmd(g), newDemoCmd(g), newGenCmd(g),

@@ -13,8 +13,12 @@ import (
 	"github.com/accessgraph/accessgraph/ingest"
 )
 
-// openStore opens the store the flags choose.
+// openStore opens the store the flags choose: Neo4j when --neo4j (or
+// NEO4J_URI) is set, else the embedded store in --store.
 func (g *globals) openStore(ctx context.Context) (graph.Store, error) {
+	if g.neo4j.uri != "" {
+		return g.neo4j.open(ctx, g.log)
+	}
 	st, err := embedded.Open(g.storeDir, embedded.Options{Logger: g.log})
 	if err != nil {
 		return nil, err

@@ -1,0 +1,50 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/accessgraph/accessgraph/graph/neo4jstore"
+)
+
+// neo4jFlags select Neo4j as the store. The password never comes from a
+// flag (it would show in the process list): it is read from NEO4J_PASSWORD
+// or from the file --neo4j-password-file names.
+type neo4jFlags struct {
+	uri, user, database, passwordFile string
+}
+
+func (f *neo4jFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.uri, "neo4j", envOr("NEO4J_URI", ""),
+		"use Neo4j at this bolt:// or neo4j:// URI instead of the embedded store (env NEO4J_URI)")
+	fs.StringVar(&f.user, "neo4j-user", envOr("NEO4J_USER", "neo4j"), "Neo4j user (env NEO4J_USER)")
+	fs.StringVar(&f.database, "neo4j-database", envOr("NEO4J_DATABASE", ""),
+		"Neo4j database (env NEO4J_DATABASE; default: the server's default)")
+	fs.StringVar(&f.passwordFile, "neo4j-password-file", envOr("NEO4J_PASSWORD_FILE", ""),
+		"read the Neo4j password from this file (else env NEO4J_PASSWORD)")
+}
+
+func (f *neo4jFlags) open(ctx context.Context, log *slog.Logger) (*neo4jstore.Store, error) {
+	cfg, err := neo4jstore.ConfigFromEnv()
+	if err != nil {
+		return nil, err
+	}
+	cfg.URI, cfg.User, cfg.Database, cfg.Logger = f.uri, f.user, f.database, log
+	if f.passwordFile != "" {
+		b, err := os.ReadFile(f.passwordFile)
+		if err != nil {
+			return nil, fmt.Errorf("--neo4j-password-file: %w", err)
+		}
+		cfg.Password = strings.TrimRight(string(b), "\r\n")
+	}
+	if cfg.Password == "" {
+		return nil, usageError{fmt.Errorf("neo4j at %s: no password: set NEO4J_PASSWORD or pass "+
+			"--neo4j-password-file", f.uri)}
+	}
+	return neo4jstore.Open(ctx, cfg)
+}
