@@ -22,6 +22,9 @@ type client struct {
 	rec        *clientRec
 	loginURL   string
 	idTokenTTL time.Duration
+	// dev is Config.Insecure: http redirect URIs are accepted (still
+	// matched exactly) for public clients in development and tests.
+	dev bool
 }
 
 var _ op.Client = (*client)(nil)
@@ -65,7 +68,7 @@ func (c *client) LoginURL(id string) string { return c.loginURL + "?id=" + url.Q
 
 func (c *client) AccessTokenType() op.AccessTokenType { return op.AccessTokenTypeBearer }
 func (c *client) IDTokenLifetime() time.Duration      { return c.idTokenTTL }
-func (c *client) DevMode() bool                       { return false }
+func (c *client) DevMode() bool                       { return c.dev }
 func (c *client) ClockSkew() time.Duration            { return 0 }
 
 func (c *client) RestrictAdditionalIdTokenScopes() func([]string) []string {
@@ -102,7 +105,8 @@ func (st *storage) loadClient(tx *bolt.Tx, id string) (*client, error) {
 		}
 		return nil, err
 	}
-	return &client{rec: rec, loginURL: st.issuer + loginPath, idTokenTTL: st.cfg.IDTokenTTL.or(5 * time.Minute)}, nil
+	return &client{rec: rec, loginURL: st.issuer + loginPath, idTokenTTL: st.cfg.IDTokenTTL.or(5 * time.Minute),
+		dev: st.cfg.Insecure}, nil
 }
 
 // GetClientByClientID implements op.OPStorage.

@@ -73,7 +73,7 @@ func newTestOP(t *testing.T, mutate ...func(*Config)) *testOP {
 				GrantTypes: []string{GrantAuthorizationCode, GrantRefreshToken}},
 			{ID: "agent", Name: "Assistant Agent", Secret: agentSecret, Subkind: "agent", RedirectURIs: []string{o.redirect()},
 				GrantTypes: []string{GrantAuthorizationCode, GrantClientCredentials, GrantTokenExchange},
-				Scopes: []string{"tickets:read", "tickets:write"}},
+				Scopes:     []string{"tickets:read", "tickets:write"}},
 			{ID: "svc", Name: "Batch Service", Secret: svcSecret, GrantTypes: []string{GrantClientCredentials},
 				Scopes: []string{"reports:read"}},
 		},
@@ -279,4 +279,11 @@ func loopbackOnly(t *testing.T, u string) {
 	require.NoError(t, err)
 	host, _, _ := net.SplitHostPort(pu.Host)
 	require.Equal(t, "127.0.0.1", host, fmt.Sprintf("refusing to load %s", u))
+}
+
+func TestMain(m *testing.M) {
+	// The library logs route registration and request errors to the default
+	// logger; keep test output readable.
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	m.Run()
 }
