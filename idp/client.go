@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"time"
@@ -140,11 +141,17 @@ func (st *storage) ClientCredentials(_ context.Context, id, secret string) (op.C
 		return err
 	})
 	if err != nil {
-		return nil, errBadClient
+		return nil, badClient()
 	}
 	if c.rec.Public || c.rec.SecretHash == "" ||
 		subtle.ConstantTimeCompare([]byte(hashToken(secret)), []byte(c.rec.SecretHash)) != 1 {
-		return nil, errBadClient
+		return nil, badClient()
 	}
 	return c, nil
+}
+
+// badClient is invalid_client with 401, as RFC 6749 section 5.2 asks when
+// the client tried to authenticate.
+func badClient() error {
+	return op.NewStatusError(oidc.ErrInvalidClient().WithParent(errBadClient), http.StatusUnauthorized)
 }
