@@ -241,6 +241,23 @@ func (k EdgeKind) Containment() bool { return k == EdgeContains }
 // lets a stub overwrite a node that its owning source reported.
 const PropStub = "stub"
 
+// Identity keys that connectors set in an account's Props, normalised
+// (trimmed; emails and UPNs lower-cased). Identity resolution links accounts
+// that share a key to one identity, and records which key on the link.
+const (
+	PropEmail      = "email"       // a mailbox the account belongs to
+	PropEmployeeID = "employee_id" // the HR system's id for the person
+	PropUPN        = "upn"         // a user principal name (user@domain)
+	// PropOnBehalfOf names the email of the person an agent or service
+	// account acts for.
+	PropOnBehalfOf = "on_behalf_of"
+	// PropStatus is the account's lifecycle state in its source: "active",
+	// "suspended", "deprovisioned" or "offboarded".
+	PropStatus = "status"
+	// PropDisplayName is a person-readable name, when the source has one.
+	PropDisplayName = "display_name"
+)
+
 // Node is one vertex of the access graph.
 type Node struct {
 	// ID is stable across sync runs: the same real thing always gets the same

@@ -11,6 +11,7 @@ import (
 	"github.com/accessgraph/accessgraph/graph/embedded"
 	"github.com/accessgraph/accessgraph/graph/projection"
 	"github.com/accessgraph/accessgraph/ingest"
+	"github.com/accessgraph/accessgraph/ingest/resolve"
 )
 
 // openStore opens the store the flags choose: Neo4j when --neo4j (or
@@ -70,6 +71,25 @@ func (g *globals) writeBatches(ctx context.Context, st graph.Store, out io.Write
 		n, e := b.Len()
 		fmt.Fprintf(out, "%s: run %s complete: %d nodes, %d edges written; %d nodes, %d edges swept\n",
 			b.Source, run.ID, n, e, run.Stats.NodesSwept, run.Stats.EdgesSwept)
+	}
+	return g.resolveIdentities(ctx, st, out)
+}
+
+// resolveIdentities links accounts of every source to identities, as its own
+// sync run, and reports conflicts it refused to merge.
+func (g *globals) resolveIdentities(ctx context.Context, st graph.Store, out io.Writer) error {
+	res, err := resolve.Run(ctx, st, func(ctx context.Context, b *graph.Batch) error {
+		_, err := ingest.Write(ctx, st, b, ingest.WriteOptions{Logger: g.log})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "identities: %d resolved from %d accounts (%d conflicts)\n", res.Identities, res.Linked,
+		len(res.Conflicts))
+	for _, c := range res.Conflicts {
+		g.log.Warn("identity conflict: accounts kept apart", "key", c.Key, "reason", c.Reason,
+			"left", c.Left, "right", c.Right)
 	}
 	return nil
 }
