@@ -83,7 +83,9 @@ func (c *client) RestrictAdditionalAccessTokenScopes() func([]string) []string {
 // IsScopeAllowed admits the client's configured extra scopes.
 func (c *client) IsScopeAllowed(scope string) bool { return slices.Contains(c.rec.Scopes, scope) }
 
-func (c *client) IDTokenUserinfoClaimsAssertion() bool { return false }
+// IDTokenUserinfoClaimsAssertion puts the profile and email claims into the
+// ID token as well, which relying parties such as oauth2-proxy expect.
+func (c *client) IDTokenUserinfoClaimsAssertion() bool { return true }
 
 // scopeAllowed reports whether the client may ask for scope at all.
 func (c *client) scopeAllowed(scope string) bool {
