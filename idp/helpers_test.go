@@ -40,6 +40,8 @@ type testOP struct {
 	cfg    Config
 	// logouts receives every logout_token the RP's back-channel endpoint got.
 	logouts chan string
+	// onStart and onCallback, if set, serve the RP's /start and /callback.
+	onStart, onCallback http.HandlerFunc
 }
 
 func (o *testOP) redirect() string       { return o.rp.URL + "/callback" }
@@ -58,7 +60,20 @@ func newTestOP(t *testing.T, mutate ...func(*Config)) *testOP {
 		o.logouts <- r.PostForm.Get("logout_token")
 		w.WriteHeader(http.StatusOK)
 	})
-	rpMux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "rp") })
+	rpMux.HandleFunc("/callback", func(w http.ResponseWriter, r *http.Request) {
+		if o.onCallback != nil {
+			o.onCallback(w, r)
+			return
+		}
+		_, _ = io.WriteString(w, "rp")
+	})
+	rpMux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if o.onStart != nil && r.URL.Path == "/start" {
+			o.onStart(w, r)
+			return
+		}
+		_, _ = io.WriteString(w, "rp")
+	})
 	o.rp = httptest.NewServer(rpMux)
 	t.Cleanup(o.rp.Close)
 
