@@ -16,11 +16,13 @@ type builder struct {
 	// resIDs holds the target of every ACCESS edge: the resource nodes, and
 	// the IAM entities that policies name as resources.
 	resIDs map[string]bool
+	// launches memoizes launchAllowed by "principal|action".
+	launches map[string]launchResult
 }
 
 func newBuilder(m *model, opt Options) *builder {
 	return &builder{m: m, ev: newEvaluator(opt.Levels, m), b: graph.NewBatch("aws:" + m.account),
-		resIDs: map[string]bool{}}
+		resIDs: map[string]bool{}, launches: map[string]launchResult{}}
 }
 
 // RootARN returns the ARN of the root user of account, the node that

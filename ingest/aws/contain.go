@@ -88,7 +88,9 @@ func (bl *builder) containment() {
 			continue
 		}
 		cands := bySvc[w.svc]
-		if hasWildcard(w.svc) || w.svc == "" {
+		if hasWildcard(w.svc) || arnService(w.id) == "" {
+			// A service pattern, or a pattern that is no ARN ("*bucket*"):
+			// it may match resources of any service.
 			cands = nil
 			for i := range arns {
 				cands = append(cands, i)

@@ -144,7 +144,27 @@ func (bl *builder) escalations(assume map[string]bool) {
 // says which service and launch actions made it possible.
 func (bl *builder) passRole(p *principalInfo, role string, services []string) {
 	for _, svc := range services {
-		paths := launchPaths(svc)
+		type held struct {
+			path       []string
+			via, conds []string
+		}
+		var paths []held
+		for _, path := range launchPaths(svc) {
+			h := held{path: path}
+			all := true
+			for _, a := range path {
+				l := bl.launch(p, a)
+				if !l.ok {
+					all = false
+					break
+				}
+				h.via = append(h.via, l.via...)
+				h.conds = append(h.conds, l.conds...)
+			}
+			if all {
+				paths = append(paths, h)
+			}
+		}
 		if len(paths) == 0 {
 			continue
 		}
@@ -152,28 +172,34 @@ func (bl *builder) passRole(p *principalInfo, role string, services []string) {
 		if !ok {
 			continue
 		}
-		for _, path := range paths {
-			actions := []string{"iam:PassRole"}
-			lvia, lconds := append([]string(nil), via...), append([]string(nil), conds...)
-			all := true
-			for _, a := range path {
-				ok, v, c := launchAllowed(p, a)
-				if !ok {
-					all = false
-					break
-				}
-				actions = append(actions, a)
-				lvia = append(lvia, v...)
-				lconds = append(lconds, c...)
-			}
-			if !all {
-				continue
-			}
-			lvia = append(lvia, "iam:PassRole to "+svc+", run with "+strings.Join(path, " + "))
-			bl.b.AddEdge(graph.Edge{From: p.arn, To: role, Kind: graph.EdgeEscalates, Privilege: graph.PrivAdmin,
-				Actions: actions, Conditions: lconds, Via: lvia})
+		for _, h := range paths {
+			e := graph.Edge{From: p.arn, To: role, Kind: graph.EdgeEscalates, Privilege: graph.PrivAdmin,
+				Actions:    append([]string{"iam:PassRole"}, h.path...),
+				Conditions: append(append([]string(nil), conds...), h.conds...),
+				Via: append(append(append([]string(nil), via...), h.via...),
+					"iam:PassRole to "+svc+", run with "+strings.Join(h.path, " + "))}
+			bl.b.AddEdge(e)
 		}
 	}
+}
+
+// launchResult is the memoized answer of launchAllowed.
+type launchResult struct {
+	ok         bool
+	via, conds []string
+}
+
+// launch is launchAllowed, memoized per principal and action: the answer
+// does not depend on the role being passed.
+func (bl *builder) launch(p *principalInfo, action string) launchResult {
+	k := p.arn + "|" + action
+	if r, ok := bl.launches[k]; ok {
+		return r
+	}
+	var r launchResult
+	r.ok, r.via, r.conds = launchAllowed(p, action)
+	bl.launches[k] = r
+	return r
 }
 
 // trustedServices returns the AWS services that may assume role: the
