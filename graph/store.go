@@ -41,6 +41,59 @@ type RunStats struct {
 	EdgesUpserted int `json:"edgesUpserted"`
 	NodesSwept    int `json:"nodesSwept"`
 	EdgesSwept    int `json:"edgesSwept"`
+	// Drift is what changed since the source's previous complete run; nil
+	// when the store does not compute it.
+	Drift *Drift `json:"drift,omitempty"`
+}
+
+// MaxDriftSamples bounds the IDs a Drift lists per category.
+const MaxDriftSamples = 20
+
+// Drift is what a complete run changed in its source's part of the graph.
+type Drift struct {
+	NodesAdded, NodesChanged, NodesRemoved int
+	EdgesAdded, EdgesChanged, EdgesRemoved int
+	// Added, Changed and Removed list up to MaxDriftSamples element IDs each
+	// (nodes first, then edges), so a reviewer sees what moved.
+	Added, Changed, Removed []string
+}
+
+// Note records one element's change in d.
+func (d *Drift) Note(kind string, node bool, id string) {
+	var list *[]string
+	switch kind {
+	case "added":
+		list = &d.Added
+		if node {
+			d.NodesAdded++
+		} else {
+			d.EdgesAdded++
+		}
+	case "changed":
+		list = &d.Changed
+		if node {
+			d.NodesChanged++
+		} else {
+			d.EdgesChanged++
+		}
+	case "removed":
+		list = &d.Removed
+		if node {
+			d.NodesRemoved++
+		} else {
+			d.EdgesRemoved++
+		}
+	default:
+		return
+	}
+	if len(*list) < MaxDriftSamples {
+		*list = append(*list, id)
+	}
+}
+
+// Empty reports whether nothing changed.
+func (d *Drift) Empty() bool {
+	return d.NodesAdded+d.NodesChanged+d.NodesRemoved+d.EdgesAdded+d.EdgesChanged+d.EdgesRemoved == 0
 }
 
 // Store is the system of record for the graph. Writes happen inside a sync

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"time"
 
@@ -36,6 +37,7 @@ func (s *Store) FinishRun(ctx context.Context, runID string) (*graph.SyncRun, er
 		if err := a.sweep(); err != nil {
 			return err
 		}
+		r.Stats.Drift = &a.drift
 		if err := tx.Bucket(bStage).DeleteBucket([]byte(runID)); err != nil {
 			return err
 		}
@@ -54,11 +56,12 @@ func (s *Store) FinishRun(ctx context.Context, runID string) (*graph.SyncRun, er
 
 // applier carries the state of one FinishRun transaction.
 type applier struct {
-	tx  *bolt.Tx
-	run *graph.SyncRun
-	src *bolt.Bucket // bysrc
-	idx *bolt.Bucket // bysrc/<run source>
-	adj [][]byte     // adjacency keys to write
+	tx    *bolt.Tx
+	run   *graph.SyncRun
+	src   *bolt.Bucket // bysrc
+	idx   *bolt.Bucket // bysrc/<run source>
+	adj   [][]byte     // adjacency keys to write
+	drift graph.Drift  // what the run changed
 }
 
 func (a *applier) apply(st *bolt.Bucket) error {
@@ -71,10 +74,16 @@ func (a *applier) apply(st *bolt.Bucket) error {
 			if err := json.Unmarshal(v, &n); err != nil {
 				return fmt.Errorf("decode staged node %s: %w", id, err)
 			}
-			if old := nodes.Get(id); old != nil {
+			old := nodes.Get(id)
+			if old == nil {
+				a.drift.Note("added", true, n.ID)
+			} else {
 				var o graph.Node
 				if err := json.Unmarshal(old, &o); err != nil {
 					return fmt.Errorf("decode node %s: %w", id, err)
+				}
+				if o.Source != n.Source || !sameNode(o, n) {
+					a.drift.Note("changed", true, n.ID)
 				}
 				if o.Source != n.Source {
 					// A stub never replaces a node its owner reported.
@@ -95,9 +104,17 @@ func (a *applier) apply(st *bolt.Bucket) error {
 			if err := json.Unmarshal(v, &e); err != nil {
 				return fmt.Errorf("decode staged edge %s: %w", id, err)
 			}
-			if old := edges.Get(id); old != nil {
+			if old := edges.Get(id); old == nil {
+				a.drift.Note("added", false, string(id))
+			} else {
 				var o graph.Edge
-				if err := json.Unmarshal(old, &o); err == nil && o.Source != e.Source {
+				if err := json.Unmarshal(old, &o); err != nil {
+					return fmt.Errorf("decode edge %s: %w", id, err)
+				}
+				if !sameEdge(o, e) {
+					a.drift.Note("changed", false, string(id))
+				}
+				if o.Source != e.Source {
 					if err := a.disown(o.Source, 'e', id); err != nil {
 						return err
 					}
@@ -197,6 +214,7 @@ func (a *applier) deleteEdge(id []byte) error {
 		return err
 	}
 	a.run.Stats.EdgesSwept++
+	a.drift.Note("removed", false, string(id))
 	if e.Source != a.run.Source {
 		if err := a.disown(e.Source, 'e', id); err != nil {
 			return err
@@ -222,5 +240,19 @@ func (a *applier) deleteNode(id []byte) error {
 		return err
 	}
 	a.run.Stats.NodesSwept++
+	a.drift.Note("removed", true, string(id))
 	return a.idx.Delete(stageKey('n', string(id)))
+}
+
+// sameNode reports whether two versions of a node say the same thing (the
+// run that wrote them aside).
+func sameNode(a, b graph.Node) bool {
+	a.SyncRun, b.SyncRun = "", ""
+	return reflect.DeepEqual(a, b)
+}
+
+// sameEdge is sameNode for edges.
+func sameEdge(a, b graph.Edge) bool {
+	a.SyncRun, b.SyncRun = "", ""
+	return reflect.DeepEqual(a, b)
 }
