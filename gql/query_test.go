@@ -435,3 +435,25 @@ func TestCypherEnginePlugged(t *testing.T) {
 	require.Equal(t, []string{"cypher:res=WRITE"}, reachIDs(got))
 	require.Equal(t, []countJSON{{Privilege: "WRITE", Count: 1}}, got.BlastRadius.Totals.ByPrivilege)
 }
+
+// TestContainsPassesAccessDown adds an object inside the payroll bucket: the
+// admin grant on the bucket reaches it through the CONTAINS edge.
+func TestContainsPassesAccessDown(t *testing.T) {
+	const obj = "s3:payroll/salaries.csv"
+	nodes, edges := fixtureElements()
+	nodes = append(nodes, testNode(obj, graph.KindResource, graph.SensCritical))
+	edges = append(edges, graph.Edge{From: bktPay, To: obj, Kind: graph.EdgeContains, Source: "test"})
+	h := &projection.Holder{}
+	h.Store(projection.FromElements(nodes, edges))
+	srv := newServer(t, &Resolver{Snapshots: h}, Options{})
+
+	var got blastJSON
+	data(t, srv, blastQuery, map[string]any{"id": acctAlice, "minPrivilege": "ADMIN"}, &got)
+	require.Equal(t, []string{bktPay + "=ADMIN", obj + "=ADMIN"}, reachIDs(got))
+	w := got.BlastRadius.Reaches.Edges[1].Node.Witness
+	require.Equal(t, 4, w.Length)
+	require.Equal(t, "ADMIN", w.Privilege)
+	require.Equal(t, "CONTAINS", w.Steps[3].Kind)
+	require.Equal(t, bktPay, w.Steps[3].From)
+	require.Equal(t, obj, w.Steps[3].To)
+}
