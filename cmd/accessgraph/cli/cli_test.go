@@ -114,15 +114,22 @@ func TestAWSEndToEnd(t *testing.T) {
 		dig(first, "witness", "steps", 0, "via"))
 
 	// Role OverprivilegedEC2 can mint access keys for any user (iam:CreateAccessKey
-	// on *), so it has a path to the account through obama.
+	// on *, inline policy SupYo), so it reaches the account through either
+	// admin, directly (2 steps) or by way of the other admin (3 steps).
 	data = query(t, store, `{ paths(from: "arn:aws:iam::012345678901:role/OverprivilegedEC2",
 		to: "aws:012345678901:*:*", maxDepth: 3) { totalCount edges { node { length privilege escalation
-		nodes { id } } } } }`)
-	require.EqualValues(t, 2, dig(data, "paths", "totalCount"))
+		nodes { id } steps { via } } } } }`)
+	require.EqualValues(t, 4, dig(data, "paths", "totalCount"))
+	var lengths []float64
+	for _, e := range dig(data, "paths", "edges").([]any) {
+		lengths = append(lengths, dig(e, "node", "length").(float64))
+		require.Equal(t, "ADMIN", dig(e, "node", "privilege"))
+		require.Equal(t, true, dig(e, "node", "escalation"))
+	}
+	require.Equal(t, []float64{2, 2, 3, 3}, lengths, "shortest first")
 	p := dig(data, "paths", "edges", 0, "node")
-	require.EqualValues(t, 2, dig(p, "length"))
-	require.Equal(t, true, dig(p, "escalation"))
-	require.Equal(t, "ADMIN", dig(p, "privilege"))
+	require.Equal(t, "arn:aws:iam::012345678901:user/obama", dig(p, "nodes", 1, "id"))
+	require.Equal(t, []any{"inline/SupYo"}, dig(p, "steps", 0, "via"))
 
 	// Re-ingesting the same file changes nothing.
 	out = mustRun(t, store, "ingest", "aws", "--action-levels", levels, gaad)
@@ -147,7 +154,8 @@ func TestAWSEndToEnd(t *testing.T) {
 	out = mustRun(t, store, "ingest", "aws", "--action-levels", levels, smaller)
 	require.Regexp(t, `; [1-9]\d* nodes, [1-9]\d* edges swept`, out)
 	r := run(t, store, "query", `{ node(id: "arn:aws:iam::012345678901:user/obama") { id } }`)
-	require.Contains(t, r.stdout, "NOT_FOUND")
+	require.Equal(t, 1, r.code)
+	require.Contains(t, r.stdout, `"code": "NOT_FOUND"`)
 }
 
 // Bad input gets a clear error and the store keeps what it had.

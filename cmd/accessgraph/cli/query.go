@@ -44,16 +44,20 @@ func newQueryCmd(g *globals) *cobra.Command {
 			}
 			var h projection.Holder
 			h.Store(snap)
-			out, err := gql.Execute(ctx, &gql.Resolver{Snapshots: &h, Store: st, Logger: g.log}, doc, vm)
-			if err != nil {
-				return err
+			out, qerr := gql.Execute(ctx, &gql.Resolver{Snapshots: &h, Store: st, Logger: g.log}, doc, vm)
+			if out == nil {
+				return qerr
 			}
+			// The response is printed even when it carries errors (they are
+			// part of it, with their codes); the exit code then says so.
 			var pretty bytes.Buffer
 			if json.Indent(&pretty, out, "", "  ") == nil {
 				out = pretty.Bytes()
 			}
-			_, err = fmt.Fprintln(cmd.OutOrStdout(), string(out))
-			return err
+			if _, err := fmt.Fprintln(cmd.OutOrStdout(), string(out)); err != nil {
+				return err
+			}
+			return qerr
 		},
 	}
 	cmd.Flags().StringVarP(&file, "file", "f", "", "read the document from a file (- for stdin)")
