@@ -59,12 +59,12 @@ func openCleanWith(t testing.TB, cfg Config) *Store {
 	return s
 }
 
-// wipe deletes every graph node and sync run, in batches; the schema and
+// wipe deletes every graph node, staging node and sync run, in batches; the schema and
 // the :Migration nodes stay.
 func wipe(ctx context.Context, s *Store) error {
 	for {
 		out, err := s.write(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
-			res, err := tx.Run(ctx, `MATCH (n) WHERE n:Node OR n:SyncRun
+			res, err := tx.Run(ctx, `MATCH (n) WHERE n:Node OR n:SyncRun OR n:StagedNode OR n:StagedEdge
 				WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS c`, nil)
 			if err != nil {
 				return nil, err

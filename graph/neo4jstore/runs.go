@@ -126,44 +126,67 @@ func (s *Store) Runs(ctx context.Context, source string, limit int) ([]graph.Syn
 	return out.([]graph.SyncRun), nil
 }
 
-// FailRun marks the run failed with cause; nothing is swept.
+// Phases of an active run, in the SyncRun node's phase property (absent
+// while staging). They are internal: graph.SyncRun.Status stays active
+// until the run is complete.
+const (
+	phaseStaging  = ""         // upserts are staged
+	phaseApplying = "applying" // FinishRun is applying the staging and sweeping; it only rolls forward
+	phasePurge    = "purge"    // a failed or abandoned run whose staging is still being deleted
+)
+
+// lockRun takes the run's write lock inside tx (by refreshing its
+// heartbeat), then checks that it is active and in phase, and returns it.
+// Taking the lock first makes the check and what tx writes next atomic with
+// respect to FailRun, FinishRun and AbandonStale.
+func lockRun(ctx context.Context, tx neo4j.ManagedTransaction, runID, phase string) (*graph.SyncRun, error) {
+	res, err := tx.Run(ctx, `MATCH (r:SyncRun {id: $id}) SET r.updated = $now
+		RETURN coalesce(r.phase, '') AS phase, `+runFields,
+		map[string]any{"id": runID, "now": time.Now().UTC().UnixNano()})
+	if err != nil {
+		return nil, fmt.Errorf("lock sync run %q: %w", runID, err)
+	}
+	if !res.Next(ctx) {
+		if err := res.Err(); err != nil {
+			return nil, fmt.Errorf("lock sync run %q: %w", runID, err)
+		}
+		return nil, fmt.Errorf("sync run %q: %w", runID, graph.ErrNotFound)
+	}
+	rec := res.Record()
+	r := decodeRun(rec)
+	got, _ := rec.Get("phase")
+	if r.Status != graph.RunActive {
+		return nil, fmt.Errorf("sync run %s is %s: %w", runID, r.Status, graph.ErrRunNotActive)
+	}
+	if p := str(got); p != phase {
+		if p == phaseApplying {
+			return nil, fmt.Errorf("sync run %s is being applied by FinishRun (only FinishRun may continue it): %w",
+				runID, graph.ErrRunNotActive)
+		}
+		return nil, fmt.Errorf("sync run %s is in phase %q, not %q: %w", runID, p, phase, graph.ErrRunNotActive)
+	}
+	return &r, nil
+}
+
+// FailRun marks the run failed with cause and deletes what it staged:
+// nothing readers see changes. A run that FinishRun has started to apply
+// cannot fail (ErrRunNotActive): part of it may be visible already, so it
+// is only ever rolled forward (FinishRun, ResumeApplying).
 func (s *Store) FailRun(ctx context.Context, runID string, cause error) (*graph.SyncRun, error) {
 	msg := ""
 	if cause != nil {
 		msg = cause.Error()
 	}
-	r, err := s.endRun(ctx, runID, graph.RunFailed, msg, nil)
-	if err != nil {
-		return nil, fmt.Errorf("fail run: %w", err)
-	}
-	s.log.Warn("sync run failed", "run", r.ID, "source", r.Source, "error", msg)
-	return r, nil
-}
-
-// endRun moves an active run to status, atomically: a run that is no longer
-// active is left alone and ErrRunNotActive returned.
-func (s *Store) endRun(ctx context.Context, runID string, status graph.RunStatus, msg string,
-	stats *graph.RunStats) (*graph.SyncRun, error) {
-	params := map[string]any{"id": runID, "status": string(status), "error": msg,
-		"now": time.Now().UTC().UnixNano(), "active": string(graph.RunActive)}
-	set := ""
-	if stats != nil {
-		set = `, r.nodesUpserted = $nu, r.edgesUpserted = $eu, r.nodesSwept = $ns, r.edgesSwept = $es`
-		params["nu"], params["eu"] = stats.NodesUpserted, stats.EdgesUpserted
-		params["ns"], params["es"] = stats.NodesSwept, stats.EdgesSwept
-	}
+	now := time.Now().UTC().UnixNano()
 	out, err := s.write(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
-		cur, err := getRun(ctx, tx, runID)
-		if err != nil {
+		if _, err := lockRun(ctx, tx, runID, phaseStaging); err != nil {
 			return nil, err
 		}
-		if cur.Status != graph.RunActive {
-			return nil, fmt.Errorf("sync run %s is %s: %w", runID, cur.Status, graph.ErrRunNotActive)
-		}
-		res, err := tx.Run(ctx, `MATCH (r:SyncRun {id: $id}) WHERE r.status = $active
-			SET r.status = $status, r.finished = $now, r.updated = $now,
-			    r.error = CASE WHEN $error = '' THEN null ELSE $error END`+set+`
-			RETURN `+runFields, params)
+		res, err := tx.Run(ctx, `MATCH (r:SyncRun {id: $id})
+			SET r.status = $failed, r.finished = $now, r.phase = $purge,
+			    r.error = CASE WHEN $error = '' THEN null ELSE $error END
+			RETURN `+runFields, map[string]any{"id": runID, "failed": string(graph.RunFailed),
+			"now": now, "purge": phasePurge, "error": msg})
 		if err != nil {
 			return nil, err
 		}
@@ -175,23 +198,105 @@ func (s *Store) endRun(ctx context.Context, runID string, status graph.RunStatus
 		return &r, nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("fail run: %w", err)
 	}
-	return out.(*graph.SyncRun), nil
+	r := out.(*graph.SyncRun)
+	s.log.Warn("sync run failed", "run", r.ID, "source", r.Source, "error", msg)
+	if err := s.purgeStaging(ctx, runID); err != nil {
+		// The run is failed either way; Open deletes the rest.
+		return r, fmt.Errorf("fail run %s: %w", runID, err)
+	}
+	return r, nil
 }
 
-// AbandonStale marks abandoned every active run that has written nothing for
-// olderThan: its process is taken to have died. Open calls it with
-// Config.AbandonAfter. It returns the runs it abandoned. What they wrote
-// stays (see the package doc) and is swept by the source's next complete run.
+// purgeStaging deletes the staging of a failed or abandoned run, in
+// batches, then clears its purge phase.
+func (s *Store) purgeStaging(ctx context.Context, runID string) error {
+	for _, label := range []string{"StagedEdge", "StagedNode"} {
+		q := `MATCH (s:` + label + ` {run: $run}) WITH s LIMIT $batch DELETE s RETURN count(*) AS c`
+		for {
+			out, err := s.write(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+				return single(ctx, tx, q, map[string]any{"run": runID, "batch": s.cfg.BatchSize})
+			})
+			if err != nil {
+				return fmt.Errorf("delete staging: %w", err)
+			}
+			if int(out.(int64)) < s.cfg.BatchSize {
+				break
+			}
+		}
+	}
+	err := s.autocommit(ctx, `MATCH (r:SyncRun {id: $id}) WHERE r.phase = $purge REMOVE r.phase`,
+		map[string]any{"id": runID, "purge": phasePurge})
+	if err != nil {
+		return fmt.Errorf("delete staging: %w", err)
+	}
+	return nil
+}
+
+// purgeLeftovers finishes deleting the staging of failed and abandoned runs
+// whose deletion was interrupted.
+func (s *Store) purgeLeftovers(ctx context.Context) error {
+	ids, err := s.runIDs(ctx, `MATCH (r:SyncRun) WHERE r.phase = $purge RETURN r.id AS id`,
+		map[string]any{"purge": phasePurge})
+	if err != nil {
+		return fmt.Errorf("find staging to delete: %w", err)
+	}
+	for _, id := range ids {
+		if err := s.purgeStaging(ctx, id); err != nil {
+			return fmt.Errorf("run %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) runIDs(ctx context.Context, q string, p map[string]any) ([]string, error) {
+	out, err := s.read(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+		res, err := tx.Run(ctx, q, p)
+		if err != nil {
+			return nil, err
+		}
+		var ids []string
+		for res.Next(ctx) {
+			v, _ := res.Record().Get("id")
+			ids = append(ids, str(v))
+		}
+		return ids, res.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out.([]string), nil
+}
+
+// single runs q in tx and returns the int64 column c of its one record.
+func single(ctx context.Context, tx neo4j.ManagedTransaction, q string, p map[string]any) (any, error) {
+	res, err := tx.Run(ctx, q, p)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := res.Single(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, _ := rec.Get("c")
+	return c, nil
+}
+
+// AbandonStale marks abandoned every active run that is still staging and
+// has written nothing for olderThan: its process is taken to have died.
+// Open calls it with Config.AbandonAfter. What such a run staged is
+// deleted, so nothing visible changes. A run in the applying phase is never
+// abandoned: part of it may be visible, so it is rolled forward instead
+// (FinishRun, ResumeApplying). It returns the runs it abandoned.
 func (s *Store) AbandonStale(ctx context.Context, olderThan time.Duration) ([]graph.SyncRun, error) {
 	now := time.Now().UTC()
 	out, err := s.write(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
-		res, err := tx.Run(ctx, `MATCH (r:SyncRun) WHERE r.status = $active AND r.updated < $cutoff
-			SET r.status = $abandoned, r.finished = $now,
-			    r.error = 'no write for more than ' + $age + ': the process writing this run is taken to have stopped'
+		res, err := tx.Run(ctx, `MATCH (r:SyncRun) WHERE r.status = $active AND r.phase IS NULL AND r.updated < $cutoff
+			SET r.status = $abandoned, r.finished = $now, r.phase = $purge,
+			    r.error = 'no write for more than ' + $age + ': the process writing this run is taken to have stopped; nothing it staged was applied'
 			RETURN `+runFields, map[string]any{
-			"active": string(graph.RunActive), "abandoned": string(graph.RunAbandoned),
+			"active": string(graph.RunActive), "abandoned": string(graph.RunAbandoned), "purge": phasePurge,
 			"cutoff": now.Add(-olderThan).UnixNano(), "now": now.UnixNano(), "age": olderThan.String(),
 		})
 		if err != nil {
@@ -209,148 +314,41 @@ func (s *Store) AbandonStale(ctx context.Context, olderThan time.Duration) ([]gr
 	runs := out.([]graph.SyncRun)
 	for _, r := range runs {
 		s.log.Warn("sync run abandoned", "run", r.ID, "source", r.Source, "started", r.Started)
+		if err := s.purgeStaging(ctx, r.ID); err != nil {
+			return runs, fmt.Errorf("abandon stale runs: run %s: %w", r.ID, err)
+		}
 	}
 	return runs, nil
 }
 
-// activeRun checks, inside a write transaction, that runID accepts writes,
-// refreshes its heartbeat and returns it.
-func activeRun(ctx context.Context, tx neo4j.ManagedTransaction, runID string) (*graph.SyncRun, error) {
-	r, err := getRun(ctx, tx, runID)
+// ResumeApplying finishes every run left in the applying phase: FinishRun
+// had started to apply it and sweep, and stopped (crash, lost connection)
+// before marking it complete. A run counts as left when it has made no
+// progress for Config.ResumeAfter, so that a FinishRun still working in
+// another process is not raced. Open calls it. It returns the runs it
+// completed; when some cannot be finished it returns the others and an
+// error naming them (they stay applying, and a later call retries).
+func (s *Store) ResumeApplying(ctx context.Context) ([]graph.SyncRun, error) {
+	cutoff := time.Now().UTC().Add(-max(s.cfg.ResumeAfter, 0)).UnixNano()
+	ids, err := s.runIDs(ctx, `MATCH (r:SyncRun) WHERE r.status = $active AND r.phase = $applying
+		AND r.updated <= $cutoff RETURN r.id AS id ORDER BY r.started, r.id`,
+		map[string]any{"active": string(graph.RunActive), "applying": phaseApplying, "cutoff": cutoff})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("resume applying runs: %w", err)
 	}
-	if r.Status != graph.RunActive {
-		return nil, fmt.Errorf("sync run %s is %s: %w", runID, r.Status, graph.ErrRunNotActive)
-	}
-	res, err := tx.Run(ctx, "MATCH (r:SyncRun {id: $id}) SET r.updated = $now",
-		map[string]any{"id": runID, "now": time.Now().UTC().UnixNano()})
-	if err != nil {
-		return nil, err
-	}
-	if _, err := res.Consume(ctx); err != nil {
-		return nil, err
-	}
-	return r, nil
-}
-
-// FinishRun sweeps, in batches, what the run's source no longer reports and
-// then marks the run complete. The sweep deletes the source's relationships
-// and nodes whose syncRun is not this run, with every relationship touching
-// a swept node. The run is marked complete last, so a crash mid-sweep never
-// looks complete.
-func (s *Store) FinishRun(ctx context.Context, runID string) (*graph.SyncRun, error) {
-	r, err := s.Run(ctx, runID)
-	if err != nil {
-		return nil, fmt.Errorf("finish run: %w", err)
-	}
-	if r.Status != graph.RunActive {
-		return nil, fmt.Errorf("finish run: sync run %s is %s: %w", runID, r.Status, graph.ErrRunNotActive)
-	}
-	var st graph.RunStats
-	p := map[string]any{"source": r.Source, "run": runID, "batch": s.cfg.BatchSize}
-	// 1. The source's own stale relationships, one type at a time (indexed).
-	for _, k := range graph.EdgeKinds() {
-		n, err := s.sweepLoop(ctx, runID, fmt.Sprintf(`MATCH ()-[r:%s]->() WHERE r.source = $source AND r.syncRun <> $run
-			WITH r LIMIT $batch DELETE r RETURN count(*) AS c`, k), p)
+	var done []graph.SyncRun
+	var errs []error
+	for _, id := range ids {
+		s.log.Warn("resuming a sync run left applying", "run", id)
+		r, err := s.FinishRun(ctx, id)
 		if err != nil {
-			return nil, fmt.Errorf("finish run %s: sweep %s edges: %w", runID, k, err)
+			errs = append(errs, err)
+			continue
 		}
-		st.EdgesSwept += n
+		done = append(done, *r)
 	}
-	// 2. Relationships of any source that touch a stale node of the source.
-	n, err := s.sweepLoop(ctx, runID, `MATCH (n:Node {source: $source}) WHERE n.syncRun <> $run
-		MATCH (n)-[r]-() WITH DISTINCT r LIMIT $batch DELETE r RETURN count(*) AS c`, p)
-	if err != nil {
-		return nil, fmt.Errorf("finish run %s: sweep edges of stale nodes: %w", runID, err)
+	if err := errors.Join(errs...); err != nil {
+		return done, fmt.Errorf("resume applying runs: %w", err)
 	}
-	st.EdgesSwept += n
-	// 3. The stale nodes.
-	n, err = s.sweepLoop(ctx, runID, `MATCH (n:Node {source: $source}) WHERE n.syncRun <> $run
-		WITH n LIMIT $batch DETACH DELETE n RETURN count(*) AS c`, p)
-	if err != nil {
-		return nil, fmt.Errorf("finish run %s: sweep nodes: %w", runID, err)
-	}
-	st.NodesSwept = n
-	// 4. What the run wrote, counted once per element.
-	if st.NodesUpserted, st.EdgesUpserted, err = s.writtenBy(ctx, runID); err != nil {
-		return nil, fmt.Errorf("finish run %s: %w", runID, err)
-	}
-	// 5. Complete, last.
-	done, err := s.endRun(ctx, runID, graph.RunComplete, "", &st)
-	if err != nil {
-		return nil, fmt.Errorf("finish run: %w", err)
-	}
-	s.log.Info("sync run complete", "run", done.ID, "source", done.Source,
-		"nodes", st.NodesUpserted, "edges", st.EdgesUpserted,
-		"nodes_swept", st.NodesSwept, "edges_swept", st.EdgesSwept)
 	return done, nil
-}
-
-// sweepLoop runs a deleting statement that returns count c, each time in its
-// own transaction, until it deletes fewer than a batch. Each step checks
-// that the run is still active, so a run failed meanwhile stops sweeping.
-func (s *Store) sweepLoop(ctx context.Context, runID, q string, p map[string]any) (int, error) {
-	total := 0
-	for {
-		out, err := s.write(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
-			if _, err := activeRun(ctx, tx, runID); err != nil {
-				return nil, err
-			}
-			res, err := tx.Run(ctx, q, p)
-			if err != nil {
-				return nil, err
-			}
-			rec, err := res.Single(ctx)
-			if err != nil {
-				return nil, err
-			}
-			c, _ := rec.Get("c")
-			return c, nil
-		})
-		if err != nil {
-			return total, err
-		}
-		c := int(out.(int64))
-		total += c
-		if c < s.cfg.BatchSize {
-			return total, nil
-		}
-	}
-}
-
-// writtenBy counts the nodes and relationships whose syncRun is runID.
-func (s *Store) writtenBy(ctx context.Context, runID string) (nodes, edges int, err error) {
-	out, err := s.read(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
-		counts := [2]int{}
-		res, err := tx.Run(ctx, "MATCH (n:Node {syncRun: $run}) RETURN count(n) AS c", map[string]any{"run": runID})
-		if err != nil {
-			return nil, err
-		}
-		rec, err := res.Single(ctx)
-		if err != nil {
-			return nil, err
-		}
-		c, _ := rec.Get("c")
-		counts[0] = int(c.(int64))
-		for _, k := range graph.EdgeKinds() {
-			res, err := tx.Run(ctx, fmt.Sprintf("MATCH ()-[r:%s]->() WHERE r.syncRun = $run RETURN count(r) AS c", k),
-				map[string]any{"run": runID})
-			if err != nil {
-				return nil, err
-			}
-			rec, err := res.Single(ctx)
-			if err != nil {
-				return nil, err
-			}
-			c, _ := rec.Get("c")
-			counts[1] += int(c.(int64))
-		}
-		return counts, nil
-	})
-	if err != nil {
-		return 0, 0, fmt.Errorf("count what the run wrote: %w", err)
-	}
-	c := out.([2]int)
-	return c[0], c[1], nil
 }

@@ -61,7 +61,14 @@ func migrations() []migration {
 			fmt.Sprintf("CREATE INDEX rel_%s_source IF NOT EXISTS FOR ()-[r:%s]-() ON (r.source)", lt, t),
 			fmt.Sprintf("CREATE INDEX rel_%s_syncrun IF NOT EXISTS FOR ()-[r:%s]-() ON (r.syncRun)", lt, t))
 	}
-	return []migration{{version: 1, statements: v1}}
+	// v2: the staging of sync runs (see write.go).
+	v2 := []string{
+		"CREATE CONSTRAINT stagednode_sid IF NOT EXISTS FOR (s:StagedNode) REQUIRE s.sid IS UNIQUE",
+		"CREATE CONSTRAINT stagededge_sid IF NOT EXISTS FOR (s:StagedEdge) REQUIRE s.sid IS UNIQUE",
+		"CREATE INDEX stagednode_run IF NOT EXISTS FOR (s:StagedNode) ON (s.run)",
+		"CREATE INDEX stagededge_run IF NOT EXISTS FOR (s:StagedEdge) ON (s.run)",
+	}
+	return []migration{{version: 1, statements: v1}, {version: 2, statements: v2}}
 }
 
 // SchemaVersion is the highest migration this build applies.

@@ -25,6 +25,7 @@ const (
 	DefaultBatchSize    = 2000
 	DefaultMaxRetries   = 5
 	DefaultAbandonAfter = 6 * time.Hour
+	DefaultResumeAfter  = time.Minute
 )
 
 // Config says how to reach Neo4j and how to write to it.
@@ -46,6 +47,11 @@ type Config struct {
 	// AbandonAfter is how long an active run may go without a write before
 	// Open marks it abandoned (default 6h; negative disables it).
 	AbandonAfter time.Duration
+	// ResumeAfter is how long a run that FinishRun left in the applying
+	// phase may go without progress before ResumeApplying (and so Open)
+	// finishes it (default 1m; negative means at once). Every applied or
+	// swept batch counts as progress.
+	ResumeAfter time.Duration
 	// Logger receives lifecycle messages (default slog.Default()).
 	Logger *slog.Logger
 }
@@ -95,6 +101,9 @@ func (c *Config) defaults() {
 	if c.AbandonAfter == 0 {
 		c.AbandonAfter = DefaultAbandonAfter
 	}
+	if c.ResumeAfter == 0 {
+		c.ResumeAfter = DefaultResumeAfter
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -105,12 +114,19 @@ type Store struct {
 	drv neo4j.DriverWithContext
 	cfg Config
 	log *slog.Logger
+	// crashAt, when set (by tests), is called at named points of FinishRun
+	// ("applying", then after every batch of "nodes", "edges" and "sweep",
+	// then "complete"); an error stops FinishRun there, as a crash would.
+	crashAt func(step string) error
 }
 
 var _ graph.Store = (*Store)(nil)
 
 // Open connects to Neo4j, checks the credentials, applies the schema
-// migrations this build needs and marks stale active runs abandoned.
+// migrations this build needs, finishes the runs a FinishRun left applying
+// (ResumeApplying), marks stale active runs abandoned (AbandonStale) and
+// deletes what is left of failed and abandoned runs' staging. A run that
+// cannot be resumed is logged and left applying; it does not stop Open.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
 	cfg.defaults()
 	if cfg.Password == "" {
@@ -135,11 +151,18 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		_ = drv.Close(context.Background())
 		return nil, fmt.Errorf("neo4j at %s: migrate schema: %w", cfg.URI, err)
 	}
+	if _, err := s.ResumeApplying(ctx); err != nil {
+		s.log.Error("some sync runs left applying could not be finished; FinishRun retries them", "error", err)
+	}
 	if cfg.AbandonAfter > 0 {
 		if _, err := s.AbandonStale(ctx, cfg.AbandonAfter); err != nil {
 			_ = drv.Close(context.Background())
 			return nil, fmt.Errorf("neo4j at %s: %w", cfg.URI, err)
 		}
+	}
+	if err := s.purgeLeftovers(ctx); err != nil {
+		_ = drv.Close(context.Background())
+		return nil, fmt.Errorf("neo4j at %s: %w", cfg.URI, err)
 	}
 	return s, nil
 }

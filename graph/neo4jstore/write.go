@@ -4,45 +4,37 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"github.com/accessgraph/accessgraph/graph"
 )
 
-// nodeQuery is the upsert of one kind's nodes. For stub rows (stubs true)
-// a row is skipped when the stored node is a non-stub of another source.
-// Labels are rewritten only when the kind changed.
-func nodeQuery(k graph.Kind, stubs bool) string {
-	q := "UNWIND $rows AS row\n"
-	if stubs {
-		q += `OPTIONAL MATCH (o:Node {id: row.id})
-WITH row, o
-WHERE o IS NULL OR coalesce(o.stub, false) OR o.source = $source
-`
-	}
-	return q + `MERGE (n:Node {id: row.id})
-FOREACH (_ IN CASE WHEN n.kind IS NULL OR n.kind <> row.kind THEN [1] ELSE [] END |
-  REMOVE n` + allKindLabels() + `
-  SET n:` + kindLabels[k] + `)
-SET n.kind = row.kind, n.subkind = row.subkind, n.name = row.name,
-    n.sensitivity = row.sensitivity, n.source = $source, n.syncRun = $run,
-    n.stub = row.stub, n.props = row.props
-RETURN count(n) AS c`
-}
+// A run's upserts are staged, one staging node per element: a
+// (:StagedNode) carries a graph.Node's fields, a (:StagedEdge) a
+// graph.Edge's, both with the run's ID in run and a key sid (run, "|" and
+// the element's ID) that a uniqueness constraint indexes. Staging nodes are
+// not :Node, so no reader sees them; FinishRun applies them to the graph
+// (see apply.go).
 
-// edgeQuery is the upsert of one kind's edges.
-func edgeQuery(k graph.EdgeKind) string {
-	return `UNWIND $rows AS row
-MATCH (a:Node {id: row.from})
-MATCH (b:Node {id: row.to})
-MERGE (a)-[r:` + k.String() + `]->(b)
-SET r.id = row.id, r.privilege = row.privilege, r.actions = row.actions,
-    r.conditions = row.conditions, r.via = row.via, r.source = $source,
-    r.syncRun = $run, r.props = row.props
-RETURN count(r) AS c`
-}
+// stagedKey is the sid of element id in run.
+func stagedKey(runID, id string) string { return runID + "|" + id }
+
+// stageNodesQuery stages rows; re-staging an element replaces its fields.
+const stageNodesQuery = `UNWIND $rows AS row
+MERGE (s:StagedNode {sid: row.sid})
+SET s = row
+RETURN count(s) AS c`
+
+// stageEdgesQuery stages the rows whose endpoints are both stored or staged
+// in the run; a short count tells the caller to name the missing ones.
+const stageEdgesQuery = `UNWIND $rows AS row
+WITH row
+WHERE (EXISTS { MATCH (:StagedNode {sid: $run + '|' + row.from}) } OR EXISTS { MATCH (:Node {id: row.from}) })
+  AND (EXISTS { MATCH (:StagedNode {sid: $run + '|' + row.to}) } OR EXISTS { MATCH (:Node {id: row.to}) })
+MERGE (s:StagedEdge {sid: row.sid})
+SET s = row
+RETURN count(s) AS c`
 
 func propsJSON(p map[string]string) (string, error) {
 	if len(p) == 0 {
@@ -59,8 +51,9 @@ func strs(v []string) []string {
 	return v
 }
 
-// UpsertNodes writes nodes in the run, in transactions of Config.BatchSize
-// rows. Every node is validated first: on a bad node nothing is written.
+// UpsertNodes stages nodes in the run, in transactions of Config.BatchSize
+// rows; they become visible when FinishRun applies the run. Every node is
+// validated first: on a bad node nothing is staged.
 func (s *Store) UpsertNodes(ctx context.Context, runID string, nodes []graph.Node) error {
 	r, err := s.Run(ctx, runID)
 	if err != nil {
@@ -69,11 +62,7 @@ func (s *Store) UpsertNodes(ctx context.Context, runID string, nodes []graph.Nod
 	if r.Status != graph.RunActive {
 		return fmt.Errorf("upsert nodes: sync run %s is %s: %w", runID, r.Status, graph.ErrRunNotActive)
 	}
-	type group struct {
-		kind graph.Kind
-		stub bool
-	}
-	byKind := map[group][]map[string]any{}
+	rows := make([]map[string]any, 0, len(nodes))
 	for i := range nodes {
 		n := &nodes[i]
 		if err := n.Validate(); err != nil {
@@ -87,33 +76,21 @@ func (s *Store) UpsertNodes(ctx context.Context, runID string, nodes []graph.Nod
 		if err != nil {
 			return fmt.Errorf("upsert nodes: nodes[%d] %q: props: %w", i, n.ID, err)
 		}
-		stub := n.Props[graph.PropStub] == "true"
-		g := group{n.Kind, stub}
-		byKind[g] = append(byKind[g], map[string]any{
-			"id": n.ID, "kind": n.Kind.String(), "subkind": n.Subkind, "name": n.Name,
-			"sensitivity": int64(n.Sensitivity), "stub": stub, "props": props,
+		rows = append(rows, map[string]any{
+			"sid": stagedKey(runID, n.ID), "run": runID,
+			"id": n.ID, "kind": n.Kind.String(), "label": kindLabels[n.Kind], "subkind": n.Subkind, "name": n.Name,
+			"sensitivity": int64(n.Sensitivity), "stub": n.Props[graph.PropStub] == "true", "props": props,
 		})
 	}
-	groups := make([]group, 0, len(byKind))
-	for g := range byKind {
-		groups = append(groups, g)
-	}
-	sort.Slice(groups, func(i, j int) bool {
-		if groups[i].kind != groups[j].kind {
-			return groups[i].kind < groups[j].kind
-		}
-		return !groups[i].stub && groups[j].stub
-	})
-	for _, g := range groups {
-		if err := s.writeRows(ctx, runID, r.Source, nodeQuery(g.kind, g.stub), byKind[g], nil); err != nil {
-			return fmt.Errorf("upsert %s nodes: %w", g.kind, err)
-		}
+	if err := s.stageRows(ctx, runID, stageNodesQuery, rows, nil); err != nil {
+		return fmt.Errorf("upsert nodes: %w", err)
 	}
 	return nil
 }
 
-// UpsertEdges writes edges in the run. Both endpoints must already be stored
-// (upsert the nodes first, including stubs for other sources' nodes).
+// UpsertEdges stages edges in the run. Both endpoints must be stored, or
+// staged in the same run (upsert the nodes first, including stubs for other
+// sources' nodes).
 func (s *Store) UpsertEdges(ctx context.Context, runID string, edges []graph.Edge) error {
 	r, err := s.Run(ctx, runID)
 	if err != nil {
@@ -122,7 +99,7 @@ func (s *Store) UpsertEdges(ctx context.Context, runID string, edges []graph.Edg
 	if r.Status != graph.RunActive {
 		return fmt.Errorf("upsert edges: sync run %s is %s: %w", runID, r.Status, graph.ErrRunNotActive)
 	}
-	byKind := map[graph.EdgeKind][]map[string]any{}
+	rows := make([]map[string]any, 0, len(edges))
 	for i := range edges {
 		e := &edges[i]
 		if err := e.Validate(); err != nil {
@@ -136,36 +113,31 @@ func (s *Store) UpsertEdges(ctx context.Context, runID string, edges []graph.Edg
 		if err != nil {
 			return fmt.Errorf("upsert edges: edges[%d] %s: props: %w", i, e.ID(), err)
 		}
-		byKind[e.Kind] = append(byKind[e.Kind], map[string]any{
-			"id": e.ID(), "from": e.From, "to": e.To, "privilege": int64(e.Privilege),
+		id := e.ID()
+		rows = append(rows, map[string]any{
+			"sid": stagedKey(runID, id), "run": runID,
+			"id": id, "type": e.Kind.String(), "from": e.From, "to": e.To, "privilege": int64(e.Privilege),
 			"actions": strs(e.Actions), "conditions": strs(e.Conditions), "via": strs(e.Via), "props": props,
 		})
 	}
-	kinds := make([]graph.EdgeKind, 0, len(byKind))
-	for k := range byKind {
-		kinds = append(kinds, k)
-	}
-	sort.Slice(kinds, func(i, j int) bool { return kinds[i] < kinds[j] })
-	for _, k := range kinds {
-		if err := s.writeRows(ctx, runID, r.Source, edgeQuery(k), byKind[k], missingEndpoints); err != nil {
-			return fmt.Errorf("upsert %s edges: %w", k, err)
-		}
+	if err := s.stageRows(ctx, runID, stageEdgesQuery, rows, missingEndpoints); err != nil {
+		return fmt.Errorf("upsert edges: %w", err)
 	}
 	return nil
 }
 
-// writeRows runs q over rows in batches, each in a write transaction that
-// first checks the run is active. When q returns fewer rows than it was
-// given, short explains why (nil: that is allowed, e.g. skipped stubs).
-func (s *Store) writeRows(ctx context.Context, runID, source, q string, rows []map[string]any,
-	short func(ctx context.Context, tx neo4j.ManagedTransaction, rows []map[string]any) error) error {
+// stageRows runs q over rows in batches, each in a write transaction that
+// first checks the run still accepts writes. When q returns fewer rows than
+// it was given, short explains why and the batch is rolled back.
+func (s *Store) stageRows(ctx context.Context, runID, q string, rows []map[string]any,
+	short func(ctx context.Context, tx neo4j.ManagedTransaction, runID string, rows []map[string]any) error) error {
 	for lo := 0; lo < len(rows); lo += s.cfg.BatchSize {
 		chunk := rows[lo:min(lo+s.cfg.BatchSize, len(rows))]
 		_, err := s.write(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
-			if _, err := activeRun(ctx, tx, runID); err != nil {
+			if _, err := lockRun(ctx, tx, runID, phaseStaging); err != nil {
 				return nil, err
 			}
-			res, err := tx.Run(ctx, q, map[string]any{"rows": chunk, "source": source, "run": runID})
+			res, err := tx.Run(ctx, q, map[string]any{"rows": chunk, "run": runID})
 			if err != nil {
 				return nil, err
 			}
@@ -174,8 +146,11 @@ func (s *Store) writeRows(ctx context.Context, runID, source, q string, rows []m
 				return nil, err
 			}
 			c, _ := rec.Get("c")
-			if int(c.(int64)) < len(chunk) && short != nil {
-				return nil, short(ctx, tx, chunk)
+			if int(c.(int64)) < len(chunk) {
+				if short == nil {
+					return nil, fmt.Errorf("%d of %d rows were not staged", len(chunk)-int(c.(int64)), len(chunk))
+				}
+				return nil, short(ctx, tx, runID, chunk)
 			}
 			return nil, nil
 		})
@@ -186,15 +161,18 @@ func (s *Store) writeRows(ctx context.Context, runID, source, q string, rows []m
 	return nil
 }
 
-// missingEndpoints names the first edges whose endpoint is not stored. The
-// transaction is rolled back by the error, so no edge of the batch is kept.
-func missingEndpoints(ctx context.Context, tx neo4j.ManagedTransaction, rows []map[string]any) error {
+// missingEndpoints names the first edge whose endpoint is neither stored
+// nor staged in the run. The transaction is rolled back by the error, so no
+// edge of the batch is kept.
+func missingEndpoints(ctx context.Context, tx neo4j.ManagedTransaction, runID string, rows []map[string]any) error {
 	ids := make([]string, 0, 2*len(rows))
 	for _, r := range rows {
 		ids = append(ids, r["from"].(string), r["to"].(string))
 	}
-	res, err := tx.Run(ctx, `UNWIND $ids AS id OPTIONAL MATCH (n:Node {id: id})
-		WITH id, n WHERE n IS NULL RETURN DISTINCT id LIMIT 5`, map[string]any{"ids": ids})
+	res, err := tx.Run(ctx, `UNWIND $ids AS id
+		WITH DISTINCT id
+		WHERE NOT EXISTS { MATCH (:StagedNode {sid: $run + '|' + id}) } AND NOT EXISTS { MATCH (:Node {id: id}) }
+		RETURN id LIMIT 5`, map[string]any{"ids": ids, "run": runID})
 	if err != nil {
 		return err
 	}
@@ -214,5 +192,5 @@ func missingEndpoints(ctx context.Context, tx neo4j.ManagedTransaction, rows []m
 			}
 		}
 	}
-	return fmt.Errorf("%d edges were not written", len(rows))
+	return fmt.Errorf("%d edges were not staged", len(rows))
 }
