@@ -6,6 +6,7 @@ import (
 
 	"github.com/accessgraph/accessgraph/graph"
 	"github.com/accessgraph/accessgraph/graph/projection"
+	"github.com/accessgraph/accessgraph/ingest/schedule"
 )
 
 // Engine answers the three analysis questions. The projection snapshot
@@ -60,8 +61,15 @@ type Resolver struct {
 	// Cypher is the optional second engine for engine: CYPHER; nil until a
 	// Cypher engine is plugged in.
 	Cypher Engine
+	// Syncs reports sync runs in progress; nil without a scheduler.
+	Syncs ActiveSyncs
 	// Logger receives server faults; nil means slog.Default().
 	Logger *slog.Logger
+}
+
+// ActiveSyncs reports the sync runs in progress (ingest/schedule.Scheduler).
+type ActiveSyncs interface {
+	Active() []schedule.Progress
 }
 
 func (r *Resolver) logger() *slog.Logger {

@@ -16,6 +16,7 @@ import (
 	"github.com/accessgraph/accessgraph/gql/model"
 	"github.com/accessgraph/accessgraph/graph"
 	"github.com/accessgraph/accessgraph/graph/projection"
+	"github.com/accessgraph/accessgraph/ingest/schedule"
 )
 
 // IsPrincipal is the resolver for the isPrincipal field.
@@ -233,6 +234,14 @@ func (r *queryResolver) SyncRuns(ctx context.Context, source *string, first *int
 		return nil, fmt.Errorf("list sync runs: %w", err)
 	}
 	return runs, nil
+}
+
+// ActiveSyncs is the resolver for the activeSyncs field.
+func (r *queryResolver) ActiveSyncs(ctx context.Context) ([]schedule.Progress, error) {
+	if r.Syncs == nil {
+		return []schedule.Progress{}, nil
+	}
+	return r.Syncs.Active(), nil
 }
 
 // Snapshot is the resolver for the snapshot field.

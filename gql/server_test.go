@@ -288,6 +288,23 @@ func TestSyncRuns(t *testing.T) {
 	require.Equal(t, ok.ID, got.AWS[0].ID)
 	require.Equal(t, 2, got.AWS[0].Stats.NodesUpserted)
 
+	var drift struct {
+		Runs []struct {
+			Stats struct {
+				Drift struct {
+					NodesAdded int      `json:"nodesAdded"`
+					Added      []string `json:"added"`
+				} `json:"drift"`
+			} `json:"stats"`
+		} `json:"syncRuns"`
+		Active []any `json:"activeSyncs"`
+	}
+	data(t, srv, `{ syncRuns(source: "aws:1") { stats { drift { nodesAdded added } } } activeSyncs { source } }`,
+		nil, &drift)
+	require.Equal(t, 2, drift.Runs[0].Stats.Drift.NodesAdded)
+	require.ElementsMatch(t, []string{"a", "b"}, drift.Runs[0].Stats.Drift.Added)
+	require.Empty(t, drift.Active)
+
 	e := oneError(t, srv, `{ syncRuns(first: 0) { id } }`, nil)
 	require.Equal(t, "first: must be between 1 and 500, got 0", e.Message)
 	require.Equal(t, CodeBadUserInput, e.Extensions["code"])

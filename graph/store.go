@@ -51,11 +51,17 @@ const MaxDriftSamples = 20
 
 // Drift is what a complete run changed in its source's part of the graph.
 type Drift struct {
-	NodesAdded, NodesChanged, NodesRemoved int
-	EdgesAdded, EdgesChanged, EdgesRemoved int
-	// Added, Changed and Removed list up to MaxDriftSamples element IDs each
-	// (nodes first, then edges), so a reviewer sees what moved.
-	Added, Changed, Removed []string
+	NodesAdded   int `json:"nodesAdded"`
+	NodesChanged int `json:"nodesChanged"`
+	NodesRemoved int `json:"nodesRemoved"`
+	EdgesAdded   int `json:"edgesAdded"`
+	EdgesChanged int `json:"edgesChanged"`
+	EdgesRemoved int `json:"edgesRemoved"`
+	// Added, Changed and Removed list up to MaxDriftSamples element IDs each,
+	// so a reviewer sees what moved.
+	Added   []string `json:"added"`
+	Changed []string `json:"changed"`
+	Removed []string `json:"removed"`
 }
 
 // Note records one element's change in d.

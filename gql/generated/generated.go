@@ -16,6 +16,7 @@ import (
 	"github.com/accessgraph/accessgraph/gql/model"
 	"github.com/accessgraph/accessgraph/graph"
 	"github.com/accessgraph/accessgraph/graph/projection"
+	"github.com/accessgraph/accessgraph/ingest/schedule"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -45,6 +46,18 @@ type ComplexityRoot struct {
 		From    func(childComplexity int) int
 		Reaches func(childComplexity int) int
 		Totals  func(childComplexity int) int
+	}
+
+	Drift struct {
+		Added        func(childComplexity int) int
+		Changed      func(childComplexity int) int
+		EdgesAdded   func(childComplexity int) int
+		EdgesChanged func(childComplexity int) int
+		EdgesRemoved func(childComplexity int) int
+		NodesAdded   func(childComplexity int) int
+		NodesChanged func(childComplexity int) int
+		NodesRemoved func(childComplexity int) int
+		Removed      func(childComplexity int) int
 	}
 
 	Node struct {
@@ -107,6 +120,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		ActiveSyncs func(childComplexity int) int
 		BlastRadius func(childComplexity int, id string, minPrivilege *graph.Privilege, minSensitivity *graph.Sensitivity, maxDepth *int, engine *model.Engine, first *int, after *string) int
 		Identity    func(childComplexity int, id string) int
 		Node        func(childComplexity int, id string) int
@@ -154,6 +168,7 @@ type ComplexityRoot struct {
 	}
 
 	RunStats struct {
+		Drift         func(childComplexity int) int
 		EdgesSwept    func(childComplexity int) int
 		EdgesUpserted func(childComplexity int) int
 		NodesSwept    func(childComplexity int) int
@@ -180,6 +195,14 @@ type ComplexityRoot struct {
 		Privilege  func(childComplexity int) int
 		To         func(childComplexity int) int
 		Via        func(childComplexity int) int
+	}
+
+	SyncProgress struct {
+		Done    func(childComplexity int) int
+		Phase   func(childComplexity int) int
+		Source  func(childComplexity int) int
+		Started func(childComplexity int) int
+		Total   func(childComplexity int) int
 	}
 
 	SyncRun struct {
@@ -223,6 +246,7 @@ type QueryResolver interface {
 	Paths(ctx context.Context, from string, to string, maxDepth *int, maxPaths *int, engine *model.Engine, first *int, after *string) (model.PathConnection, error)
 	WhoCanReach(ctx context.Context, resource string, minPrivilege *graph.Privilege, kinds []graph.Kind, maxDepth *int, engine *model.Engine, first *int, after *string) (model.WhoCanReach, error)
 	SyncRuns(ctx context.Context, source *string, first *int) ([]graph.SyncRun, error)
+	ActiveSyncs(ctx context.Context) ([]schedule.Progress, error)
 	Snapshot(ctx context.Context) (projection.Stats, error)
 }
 type SnapshotResolver interface {
@@ -273,6 +297,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BlastRadius.Totals(childComplexity), true
+
+	case "Drift.added":
+		if e.ComplexityRoot.Drift.Added == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Drift.Added(childComplexity), true
+	case "Drift.changed":
+		if e.ComplexityRoot.Drift.Changed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Drift.Changed(childComplexity), true
+	case "Drift.edgesAdded":
+		if e.ComplexityRoot.Drift.EdgesAdded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Drift.EdgesAdded(childComplexity), true
+	case "Drift.edgesChanged":
+		if e.ComplexityRoot.Drift.EdgesChanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Drift.EdgesChanged(childComplexity), true
+	case "Drift.edgesRemoved":
+		if e.ComplexityRoot.Drift.EdgesRemoved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Drift.EdgesRemoved(childComplexity), true
+	case "Drift.nodesAdded":
+		if e.ComplexityRoot.Drift.NodesAdded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Drift.NodesAdded(childComplexity), true
+	case "Drift.nodesChanged":
+		if e.ComplexityRoot.Drift.NodesChanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Drift.NodesChanged(childComplexity), true
+	case "Drift.nodesRemoved":
+		if e.ComplexityRoot.Drift.NodesRemoved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Drift.NodesRemoved(childComplexity), true
+	case "Drift.removed":
+		if e.ComplexityRoot.Drift.Removed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Drift.Removed(childComplexity), true
 
 	case "Node.id":
 		if e.ComplexityRoot.Node.ID == nil {
@@ -475,6 +554,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Prop.Value(childComplexity), true
 
+	case "Query.activeSyncs":
+		if e.ComplexityRoot.Query.ActiveSyncs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ActiveSyncs(childComplexity), true
 	case "Query.blastRadius":
 		if e.ComplexityRoot.Query.BlastRadius == nil {
 			break
@@ -674,6 +759,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReacherEdge.Node(childComplexity), true
 
+	case "RunStats.drift":
+		if e.ComplexityRoot.RunStats.Drift == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RunStats.Drift(childComplexity), true
 	case "RunStats.edgesSwept":
 		if e.ComplexityRoot.RunStats.EdgesSwept == nil {
 			break
@@ -779,6 +870,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Step.Via(childComplexity), true
+
+	case "SyncProgress.done":
+		if e.ComplexityRoot.SyncProgress.Done == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncProgress.Done(childComplexity), true
+	case "SyncProgress.phase":
+		if e.ComplexityRoot.SyncProgress.Phase == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncProgress.Phase(childComplexity), true
+	case "SyncProgress.source":
+		if e.ComplexityRoot.SyncProgress.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncProgress.Source(childComplexity), true
+	case "SyncProgress.started":
+		if e.ComplexityRoot.SyncProgress.Started == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncProgress.Started(childComplexity), true
+	case "SyncProgress.total":
+		if e.ComplexityRoot.SyncProgress.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SyncProgress.Total(childComplexity), true
 
 	case "SyncRun.error":
 		if e.ComplexityRoot.SyncRun.Error == nil {
@@ -1288,6 +1410,44 @@ type RunStats {
   nodesSwept: Int!
   "Edges removed because the source no longer reports them (or lost an endpoint)."
   edgesSwept: Int!
+  "What changed since the source's previous complete run; null if the store does not compute it."
+  drift: Drift
+}
+
+"Drift is what a sync run changed in its source's part of the graph."
+type Drift {
+  "Nodes that are new."
+  nodesAdded: Int!
+  "Nodes whose attributes changed."
+  nodesChanged: Int!
+  "Nodes the source no longer reports."
+  nodesRemoved: Int!
+  "Edges that are new."
+  edgesAdded: Int!
+  "Edges whose attributes (privilege, actions, conditions...) changed."
+  edgesChanged: Int!
+  "Edges removed (no longer reported, or an endpoint was removed)."
+  edgesRemoved: Int!
+  "Up to 20 IDs of added elements."
+  added: [String!]!
+  "Up to 20 IDs of changed elements."
+  changed: [String!]!
+  "Up to 20 IDs of removed elements."
+  removed: [String!]!
+}
+
+"SyncProgress is a sync run of a configured source that is in progress now."
+type SyncProgress {
+  "The configured source's name."
+  source: String!
+  "fetching, writing, resolving or projecting."
+  phase: String!
+  "When the run began."
+  started: Time!
+  "Elements written so far."
+  done: Int!
+  "Elements to write (known once fetching is done)."
+  total: Int!
 }
 
 "SyncRun is one ingest pass of one source."
@@ -1408,6 +1568,9 @@ type Query {
     first: Int = 20
   ): [SyncRun!]!
 
+  "Sync runs of configured sources that are in progress now (empty without a scheduler)."
+  activeSyncs: [SyncProgress!]!
+
   "The snapshot answering queries."
   snapshot: Snapshot!
 }
@@ -1429,6 +1592,30 @@ func (ec *executionContext) childFields_BlastRadius(ctx context.Context, field g
 		return ec.fieldContext_BlastRadius_reaches(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BlastRadius", field.Name)
+}
+
+func (ec *executionContext) childFields_Drift(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodesAdded":
+		return ec.fieldContext_Drift_nodesAdded(ctx, field)
+	case "nodesChanged":
+		return ec.fieldContext_Drift_nodesChanged(ctx, field)
+	case "nodesRemoved":
+		return ec.fieldContext_Drift_nodesRemoved(ctx, field)
+	case "edgesAdded":
+		return ec.fieldContext_Drift_edgesAdded(ctx, field)
+	case "edgesChanged":
+		return ec.fieldContext_Drift_edgesChanged(ctx, field)
+	case "edgesRemoved":
+		return ec.fieldContext_Drift_edgesRemoved(ctx, field)
+	case "added":
+		return ec.fieldContext_Drift_added(ctx, field)
+	case "changed":
+		return ec.fieldContext_Drift_changed(ctx, field)
+	case "removed":
+		return ec.fieldContext_Drift_removed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Drift", field.Name)
 }
 
 func (ec *executionContext) childFields_Node(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1631,6 +1818,8 @@ func (ec *executionContext) childFields_RunStats(ctx context.Context, field grap
 		return ec.fieldContext_RunStats_nodesSwept(ctx, field)
 	case "edgesSwept":
 		return ec.fieldContext_RunStats_edgesSwept(ctx, field)
+	case "drift":
+		return ec.fieldContext_RunStats_drift(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RunStats", field.Name)
 }
@@ -1677,6 +1866,22 @@ func (ec *executionContext) childFields_Step(ctx context.Context, field graphql.
 		return ec.fieldContext_Step_via(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Step", field.Name)
+}
+
+func (ec *executionContext) childFields_SyncProgress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "source":
+		return ec.fieldContext_SyncProgress_source(ctx, field)
+	case "phase":
+		return ec.fieldContext_SyncProgress_phase(ctx, field)
+	case "started":
+		return ec.fieldContext_SyncProgress_started(ctx, field)
+	case "done":
+		return ec.fieldContext_SyncProgress_done(ctx, field)
+	case "total":
+		return ec.fieldContext_SyncProgress_total(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SyncProgress", field.Name)
 }
 
 func (ec *executionContext) childFields_SyncRun(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2297,6 +2502,213 @@ func (ec *executionContext) fieldContext_BlastRadius_reaches(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Drift_nodesAdded(ctx context.Context, field graphql.CollectedField, obj *graph.Drift) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Drift_nodesAdded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NodesAdded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Drift_nodesAdded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Drift", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Drift_nodesChanged(ctx context.Context, field graphql.CollectedField, obj *graph.Drift) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Drift_nodesChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NodesChanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Drift_nodesChanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Drift", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Drift_nodesRemoved(ctx context.Context, field graphql.CollectedField, obj *graph.Drift) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Drift_nodesRemoved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NodesRemoved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Drift_nodesRemoved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Drift", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Drift_edgesAdded(ctx context.Context, field graphql.CollectedField, obj *graph.Drift) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Drift_edgesAdded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EdgesAdded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Drift_edgesAdded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Drift", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Drift_edgesChanged(ctx context.Context, field graphql.CollectedField, obj *graph.Drift) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Drift_edgesChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EdgesChanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Drift_edgesChanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Drift", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Drift_edgesRemoved(ctx context.Context, field graphql.CollectedField, obj *graph.Drift) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Drift_edgesRemoved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EdgesRemoved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Drift_edgesRemoved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Drift", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Drift_added(ctx context.Context, field graphql.CollectedField, obj *graph.Drift) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Drift_added(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Added, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Drift_added(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Drift", field, false, false, "String")
+}
+
+func (ec *executionContext) _Drift_changed(ctx context.Context, field graphql.CollectedField, obj *graph.Drift) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Drift_changed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Changed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Drift_changed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Drift", field, false, false, "String")
+}
+
+func (ec *executionContext) _Drift_removed(ctx context.Context, field graphql.CollectedField, obj *graph.Drift) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Drift_removed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Removed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Drift_removed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Drift", field, false, false, "String")
 }
 
 func (ec *executionContext) _Node_id(ctx context.Context, field graphql.CollectedField, obj *projection.NodeRef) (ret graphql.Marshaler) {
@@ -3424,6 +3836,38 @@ func (ec *executionContext) fieldContext_Query_syncRuns(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_activeSyncs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_activeSyncs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ActiveSyncs(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []schedule.Progress) graphql.Marshaler {
+			return ec.marshalNSyncProgress2ᚕgithubᚗcomᚋaccessgraphᚋaccessgraphᚋingestᚋscheduleᚐProgressᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_activeSyncs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SyncProgress(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_snapshot(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4128,6 +4572,38 @@ func (ec *executionContext) fieldContext_RunStats_edgesSwept(_ context.Context, 
 	return graphql.NewScalarFieldContext("RunStats", field, false, false, "Int")
 }
 
+func (ec *executionContext) _RunStats_drift(ctx context.Context, field graphql.CollectedField, obj *graph.RunStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RunStats_drift(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Drift, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *graph.Drift) graphql.Marshaler {
+			return ec.marshalODrift2ᚖgithubᚗcomᚋaccessgraphᚋaccessgraphᚋgraphᚐDrift(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RunStats_drift(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RunStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Drift(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SensitivityCount_sensitivity(ctx context.Context, field graphql.CollectedField, obj *model.SensitivityCount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4425,6 +4901,121 @@ func (ec *executionContext) _Step_via(ctx context.Context, field graphql.Collect
 }
 func (ec *executionContext) fieldContext_Step_via(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Step", field, false, false, "String")
+}
+
+func (ec *executionContext) _SyncProgress_source(ctx context.Context, field graphql.CollectedField, obj *schedule.Progress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncProgress_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncProgress_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncProgress", field, false, false, "String")
+}
+
+func (ec *executionContext) _SyncProgress_phase(ctx context.Context, field graphql.CollectedField, obj *schedule.Progress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncProgress_phase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phase, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncProgress_phase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncProgress", field, false, false, "String")
+}
+
+func (ec *executionContext) _SyncProgress_started(ctx context.Context, field graphql.CollectedField, obj *schedule.Progress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncProgress_started(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Started, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncProgress_started(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncProgress", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SyncProgress_done(ctx context.Context, field graphql.CollectedField, obj *schedule.Progress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncProgress_done(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Done, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncProgress_done(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncProgress", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SyncProgress_total(ctx context.Context, field graphql.CollectedField, obj *schedule.Progress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SyncProgress_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SyncProgress_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SyncProgress", field, false, false, "Int")
 }
 
 func (ec *executionContext) _SyncRun_id(ctx context.Context, field graphql.CollectedField, obj *graph.SyncRun) (ret graphql.Marshaler) {
@@ -5927,6 +6518,79 @@ func (ec *executionContext) _BlastRadius(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var driftImplementors = []string{"Drift"}
+
+func (ec *executionContext) _Drift(ctx context.Context, sel ast.SelectionSet, obj *graph.Drift) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, driftImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Drift")
+		case "nodesAdded":
+			out.Values[i] = ec._Drift_nodesAdded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodesChanged":
+			out.Values[i] = ec._Drift_nodesChanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodesRemoved":
+			out.Values[i] = ec._Drift_nodesRemoved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edgesAdded":
+			out.Values[i] = ec._Drift_edgesAdded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edgesChanged":
+			out.Values[i] = ec._Drift_edgesChanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edgesRemoved":
+			out.Values[i] = ec._Drift_edgesRemoved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "added":
+			out.Values[i] = ec._Drift_added(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changed":
+			out.Values[i] = ec._Drift_changed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removed":
+			out.Values[i] = ec._Drift_removed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var nodeImplementors = []string{"Node"}
 
 func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj *projection.NodeRef) graphql.Marshaler {
@@ -6403,6 +7067,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_syncRuns(ctx, field)
 				})
+		case "activeSyncs":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_activeSyncs(ctx, field)
+				})
 		case "snapshot":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -6729,6 +7399,11 @@ func (ec *executionContext) _RunStats(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "drift":
+			out.Values[i] = ec._RunStats_drift(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -6876,6 +7551,59 @@ func (ec *executionContext) _Step(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "via":
 			out.Values[i] = ec._Step_via(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var syncProgressImplementors = []string{"SyncProgress"}
+
+func (ec *executionContext) _SyncProgress(ctx context.Context, sel ast.SelectionSet, obj *schedule.Progress) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, syncProgressImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SyncProgress")
+		case "source":
+			out.Values[i] = ec._SyncProgress_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "phase":
+			out.Values[i] = ec._SyncProgress_phase(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "started":
+			out.Values[i] = ec._SyncProgress_started(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "done":
+			out.Values[i] = ec._SyncProgress_done(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._SyncProgress_total(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -7869,6 +8597,26 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) marshalNSyncProgress2githubᚗcomᚋaccessgraphᚋaccessgraphᚋingestᚋscheduleᚐProgress(ctx context.Context, sel ast.SelectionSet, v schedule.Progress) graphql.Marshaler {
+	return ec._SyncProgress(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSyncProgress2ᚕgithubᚗcomᚋaccessgraphᚋaccessgraphᚋingestᚋscheduleᚐProgressᚄ(ctx context.Context, sel ast.SelectionSet, v []schedule.Progress) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSyncProgress2githubᚗcomᚋaccessgraphᚋaccessgraphᚋingestᚋscheduleᚐProgress(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNSyncRun2githubᚗcomᚋaccessgraphᚋaccessgraphᚋgraphᚐSyncRun(ctx context.Context, sel ast.SelectionSet, v graph.SyncRun) graphql.Marshaler {
 	return ec._SyncRun(ctx, sel, &v)
 }
@@ -8111,6 +8859,13 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) marshalODrift2ᚖgithubᚗcomᚋaccessgraphᚋaccessgraphᚋgraphᚐDrift(ctx context.Context, sel ast.SelectionSet, v *graph.Drift) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Drift(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOEngine2ᚖgithubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐEngine(ctx context.Context, v any) (*model.Engine, error) {

@@ -1,0 +1,108 @@
+package sources
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/accessgraph/accessgraph/graph"
+	"github.com/accessgraph/accessgraph/ingest/aws"
+	"github.com/accessgraph/accessgraph/ingest/config"
+	"github.com/accessgraph/accessgraph/ingest/httpapi"
+	"github.com/accessgraph/accessgraph/ingest/k8s"
+)
+
+// Options are settings shared by every source.
+type Options struct {
+	// ActionLevels is the AWS action catalogue (nil: the verb heuristic).
+	ActionLevels *aws.ActionLevels
+	// Now is the time credential ages are computed against (default now).
+	Now time.Time
+	// HTTPClient replaces the live API transport (tests).
+	HTTPClient *http.Client
+}
+
+// reader reads one kind of source.
+type reader func(ctx context.Context, src *config.Source, opt Options) ([]*graph.Batch, error)
+
+// readers holds one reader per config kind; connectors register here.
+var readers = map[string]reader{
+	"aws":               readAWS,
+	"credential-report": readCredentialReport,
+	"k8s":               readK8s,
+}
+
+// Fetch returns a scheduler Fetcher bound to opt.
+func Fetch(opt Options) func(ctx context.Context, src *config.Source) ([]*graph.Batch, error) {
+	return func(ctx context.Context, src *config.Source) ([]*graph.Batch, error) {
+		r, ok := readers[src.Kind]
+		if !ok {
+			return nil, fmt.Errorf("source %s: kind %s has no connector in this build", src.Name, src.Kind)
+		}
+		if opt.Now.IsZero() {
+			opt.Now = time.Now()
+		}
+		return r(ctx, src, opt)
+	}
+}
+
+func eachFile(src *config.Source, fn func(path string, f *os.File) (*graph.Batch, error)) ([]*graph.Batch, error) {
+	var out []*graph.Batch
+	for _, p := range src.Paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, fmt.Errorf("source %s: %w", src.Name, err)
+		}
+		b, err := fn(p, f)
+		_ = f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("source %s: %w", src.Name, err)
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+func readAWS(_ context.Context, src *config.Source, opt Options) ([]*graph.Batch, error) {
+	return eachFile(src, func(p string, f *os.File) (*graph.Batch, error) {
+		return aws.ParseAuthorizationDetails(p, f, aws.Options{Levels: opt.ActionLevels, Now: opt.Now})
+	})
+}
+
+func readCredentialReport(_ context.Context, src *config.Source, opt Options) ([]*graph.Batch, error) {
+	return eachFile(src, func(p string, f *os.File) (*graph.Batch, error) {
+		return aws.ParseCredentialReport(p, f, aws.Options{Now: opt.Now})
+	})
+}
+
+func readK8s(_ context.Context, src *config.Source, _ Options) ([]*graph.Batch, error) {
+	b, err := k8s.ParseFiles(k8s.Options{Cluster: src.Options["cluster"],
+		DefaultNamespace: src.Options["namespace"]}, src.Paths...)
+	if err != nil {
+		return nil, fmt.Errorf("source %s: %w", src.Name, err)
+	}
+	return []*graph.Batch{b}, nil
+}
+
+// client builds the live API client of a source, with its token as a
+// bearer token unless scheme names another Authorization scheme.
+func client(src *config.Source, opt Options, scheme string) (*httpapi.Client, error) {
+	tok, err := src.Token.Value()
+	if err != nil {
+		return nil, fmt.Errorf("source %s: token (%s): %w", src.Name, src.Token, err)
+	}
+	if scheme == "" {
+		scheme = "Bearer"
+	}
+	c, err := httpapi.New(httpapi.Options{BaseURL: src.URL, HTTPClient: opt.HTTPClient,
+		Authorize: func(r *http.Request) error {
+			r.Header.Set("Authorization", scheme+" "+tok)
+			return nil
+		}})
+	if err != nil {
+		return nil, fmt.Errorf("source %s: %w", src.Name, err)
+	}
+	return c, nil
+}
