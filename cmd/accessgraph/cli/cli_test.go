@@ -228,3 +228,36 @@ func TestHelpOnEveryCommand(t *testing.T) {
 		require.Contains(t, r.stdout, "Usage:", "%v", args)
 	}
 }
+
+// Configured sources sync on demand, and a second run reports no drift.
+func TestSyncFromConfig(t *testing.T) {
+	ds := datasets(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "accessgraph.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte(`store:
+  dir: `+filepath.Join(dir, "store")+`
+sources:
+  - name: cloudsplaining
+    kind: aws
+    schedule: "@hourly"
+    paths: [`+filepath.Join(ds, "aws", gaadName)+`]
+  - name: argo
+    kind: k8s
+    paths: [`+filepath.Join(ds, "k8s", "argo-cd-install.yaml")+`]
+    options: {cluster: argo, namespace: argocd}
+`), 0o600))
+	var out, errb bytes.Buffer
+	code := Main([]string{"--log-level", "warn", "sync", "--config", cfg, "cloudsplaining", "argo"}, &out, &errb)
+	require.Zero(t, code, errb.String())
+	require.Regexp(t, `cloudsplaining: aws:012345678901 run \S+ complete: \+\d+ ~0 -0 nodes`, out.String())
+	require.Regexp(t, `argo: k8s:argo run \S+ complete: \+58 ~0 -0 nodes`, out.String())
+
+	out.Reset()
+	code = Main([]string{"--log-level", "warn", "sync", "--config", cfg, "argo"}, &out, &errb)
+	require.Zero(t, code, errb.String())
+	require.Contains(t, out.String(), "complete: +0 ~0 -0 nodes, +0 ~0 -0 edges")
+
+	code = Main([]string{"sync", "--config", cfg, "nope"}, &out, &errb)
+	require.Equal(t, 1, code)
+	require.Contains(t, errb.String(), `no source named "nope"`)
+}

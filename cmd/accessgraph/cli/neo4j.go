@@ -17,6 +17,7 @@ import (
 // or from the file --neo4j-password-file names.
 type neo4jFlags struct {
 	uri, user, database, passwordFile string
+	password                          string // from a configuration file's secret
 }
 
 func (f *neo4jFlags) register(fs *pflag.FlagSet) {
@@ -35,6 +36,9 @@ func (f *neo4jFlags) open(ctx context.Context, log *slog.Logger) (*neo4jstore.St
 		return nil, err
 	}
 	cfg.URI, cfg.User, cfg.Database, cfg.Logger = f.uri, f.user, f.database, log
+	if f.password != "" {
+		cfg.Password = f.password
+	}
 	if f.passwordFile != "" {
 		b, err := os.ReadFile(f.passwordFile)
 		if err != nil {

@@ -14,11 +14,14 @@ import (
 	"github.com/accessgraph/accessgraph/gql"
 	"github.com/accessgraph/accessgraph/graph"
 	"github.com/accessgraph/accessgraph/graph/projection"
+	"github.com/accessgraph/accessgraph/ingest/config"
+	"github.com/accessgraph/accessgraph/ingest/schedule"
 )
 
 type serveFlags struct {
 	addr       string
 	complexity int
+	config     string
 }
 
 func (f *serveFlags) register(cmd *cobra.Command) {
@@ -33,23 +36,43 @@ func newServeCmd(g *globals) *cobra.Command {
 		Use:   "serve",
 		Short: "Serve the GraphQL API (and GraphiQL at /) over the store",
 		Args:  cobra.NoArgs,
+		Long: `Serve the GraphQL API over the store, with GraphiQL at the root.
+
+With --config, the sources the file lists are synced on their schedules while the
+server runs (one run per source at a time), and each finished run publishes a new
+projection; activeSyncs and syncRuns show progress and drift.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			cfg, err := g.loadConfig(cmd, f.config)
+			if err != nil {
+				return err
+			}
+			if cfg != nil && !cmd.Flags().Changed("addr") && cfg.Server.Addr != "" {
+				f.addr = cfg.Server.Addr
+			}
 			st, err := g.openStore(ctx)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			return g.serve(ctx, st, f, nil)
+			return g.serveWith(ctx, st, f, cfg, nil)
 		},
 	}
 	f.register(cmd)
+	cmd.Flags().StringVar(&f.config, "config", envOr(EnvConfig, ""), "configuration file with sources and schedules (env "+EnvConfig+")")
 	return cmd
 }
 
 // serve builds the projection and serves until ctx ends. ready, if set, is
 // called with the listening address once the server accepts connections.
 func (g *globals) serve(ctx context.Context, st graph.Store, f serveFlags, ready func(addr string)) error {
+	return g.serveWith(ctx, st, f, nil, ready)
+}
+
+// serveWith is serve with an optional configuration whose sources are
+// scheduled while the server runs.
+func (g *globals) serveWith(ctx context.Context, st graph.Store, f serveFlags, cfg *config.Config,
+	ready func(addr string)) error {
 	snap, err := g.buildSnapshot(ctx, st)
 	if err != nil {
 		return err
@@ -58,6 +81,14 @@ func (g *globals) serve(ctx context.Context, st graph.Store, f serveFlags, ready
 	holder.Store(snap)
 	gin.SetMode(gin.ReleaseMode)
 	r := &gql.Resolver{Snapshots: &holder, Store: st, Logger: g.log}
+	if cfg != nil {
+		sched := schedule.New(cfg, st, g.fetcher(), &holder, g.log)
+		if err := sched.Start(ctx); err != nil {
+			return err
+		}
+		defer sched.Stop()
+		r.Syncs = sched
+	}
 	router := gql.NewRouter(r, gql.Options{ComplexityLimit: f.complexity})
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
