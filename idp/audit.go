@@ -22,7 +22,7 @@ func (st *storage) audit(e auditRec) {
 	}
 	st.log.Log(context.Background(), lvl, "idp audit", "event", e.Event, "subject", e.Subject, "username", e.Username,
 		"client_id", e.ClientID, "success", e.Success, "reason", e.Reason, "remote", e.Remote)
-	err := st.s.db.Batch(func(tx *bolt.Tx) error {
+	err := st.s.batch(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bktAudit)
 		seq, err := b.NextSequence()
 		if err != nil {

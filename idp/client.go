@@ -101,6 +101,9 @@ func (c *client) name() string {
 
 // loadClient reads a client by ID.
 func (st *storage) loadClient(tx *bolt.Tx, id string) (*client, error) {
+	if rec, ok := st.clients[id]; ok {
+		return st.wrapClient(rec), nil
+	}
 	rec := new(clientRec)
 	if err := getJSON(tx, bktClients, id, rec); err != nil {
 		if errors.Is(err, errNotFound) {
@@ -108,12 +111,19 @@ func (st *storage) loadClient(tx *bolt.Tx, id string) (*client, error) {
 		}
 		return nil, err
 	}
+	return st.wrapClient(rec), nil
+}
+
+func (st *storage) wrapClient(rec *clientRec) *client {
 	return &client{rec: rec, loginURL: st.issuer + loginPath, idTokenTTL: st.cfg.IDTokenTTL.or(5 * time.Minute),
-		dev: st.cfg.Insecure}, nil
+		dev: st.cfg.Insecure}
 }
 
 // GetClientByClientID implements op.OPStorage.
 func (st *storage) GetClientByClientID(_ context.Context, id string) (op.Client, error) {
+	if rec, ok := st.clients[id]; ok {
+		return st.wrapClient(rec), nil
+	}
 	var c *client
 	err := st.s.db.View(func(tx *bolt.Tx) (err error) {
 		c, err = st.loadClient(tx, id)
@@ -136,15 +146,12 @@ var errBadClient = errors.New("client authentication failed")
 
 // ClientCredentials implements op.ClientCredentialsStorage: it checks the
 // secret in constant time against its stored SHA-256.
-func (st *storage) ClientCredentials(_ context.Context, id, secret string) (op.Client, error) {
-	var c *client
-	err := st.s.db.View(func(tx *bolt.Tx) (err error) {
-		c, err = st.loadClient(tx, id)
-		return err
-	})
+func (st *storage) ClientCredentials(ctx context.Context, id, secret string) (op.Client, error) {
+	oc, err := st.GetClientByClientID(ctx, id)
 	if err != nil {
 		return nil, badClient()
 	}
+	c := oc.(*client)
 	if c.rec.Public || c.rec.SecretHash == "" ||
 		subtle.ConstantTimeCompare([]byte(hashToken(secret)), []byte(c.rec.SecretHash)) != 1 {
 		return nil, badClient()

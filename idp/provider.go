@@ -141,7 +141,25 @@ func (p *Provider) seed() error {
 		}
 		users = append(users, rec)
 	}
+	p.st.clients = make(map[string]*clientRec, len(clients))
+	for i := range clients {
+		p.st.clients[clients[i].ID] = &clients[i]
+	}
 	return p.st.s.db.Update(func(tx *bolt.Tx) error {
+		// A client removed from the config is removed from the store: it
+		// can no longer authenticate or redeem anything.
+		var gone [][]byte
+		_ = tx.Bucket(bktClients).ForEach(func(k, _ []byte) error {
+			if _, ok := p.st.clients[string(k)]; !ok {
+				gone = append(gone, append([]byte(nil), k...))
+			}
+			return nil
+		})
+		for _, k := range gone {
+			if err := tx.Bucket(bktClients).Delete(k); err != nil {
+				return err
+			}
+		}
 		for _, c := range clients {
 			if err := putJSON(tx, bktClients, c.ID, c); err != nil {
 				return err

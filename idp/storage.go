@@ -24,6 +24,8 @@ type storage struct {
 	log    *slog.Logger
 	// crypto seals opaque tokens; set once the op.Provider exists.
 	crypto op.Crypto
+	// clients are the configured clients, fixed for the provider's life.
+	clients map[string]*clientRec
 }
 
 var (

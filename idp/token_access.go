@@ -51,7 +51,7 @@ func (st *storage) CreateAccessToken(_ context.Context, req op.TokenRequest) (st
 		return "", time.Time{}, err
 	}
 	var a *accessRec
-	err = st.s.db.Batch(func(tx *bolt.Tx) error {
+	err = st.s.batch(func(tx *bolt.Tx) error {
 		if !subjectActive(tx, o.subject) {
 			return errInactive
 		}
@@ -79,13 +79,17 @@ func (st *storage) newAccess(o tokenOrigin, familyID string) *accessRec {
 // (RFC 9700 section 4.14.2, refresh token rotation). Anything else starts a
 // new family.
 func (st *storage) CreateAccessAndRefreshTokens(_ context.Context, req op.TokenRequest, currentRefreshToken string) (string, string, time.Time, error) {
+	if rr, ok := req.(*refreshRequest); ok && rr.minted != nil {
+		// Minted atomically by consumeRefresh.
+		return rr.minted.accessID, rr.minted.refresh, rr.minted.expires, nil
+	}
 	o, err := originOf(req)
 	if err != nil {
 		return "", "", time.Time{}, err
 	}
 	newToken := randomID(32)
 	var a *accessRec
-	err = st.s.db.Batch(func(tx *bolt.Tx) error {
+	err = st.s.batch(func(tx *bolt.Tx) error {
 		if !subjectActive(tx, o.subject) {
 			return errInactive
 		}

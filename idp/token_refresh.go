@@ -17,6 +17,15 @@ import (
 type refreshRequest struct {
 	f      *familyRec
 	scopes []string
+	// minted holds the rotated refresh token and its access token, created
+	// in the same transaction that consumed the presented token.
+	minted *mintedTokens
+}
+
+type mintedTokens struct {
+	refresh  string
+	accessID string
+	expires  time.Time
 }
 
 var _ op.RefreshTokenRequest = (*refreshRequest)(nil)
@@ -37,20 +46,52 @@ var (
 	errRefreshReuse   = errors.New("refresh token reused: family revoked")
 	errRefreshClient  = errors.New("refresh token belongs to another client")
 	errRefreshDead    = errors.New("refresh token family revoked or expired")
+	errScopeWidened   = errors.New("requested scope exceeds the grant")
 )
+
+// rotate mints the family's next refresh token and an access token for
+// the requested scopes (a subset of the family's, RFC 6749 section 6) in
+// the transaction that consumed the previous refresh token.
+func (st *storage) rotate(tx *bolt.Tx, f *familyRec, scopes []string) (*mintedTokens, error) {
+	for _, sc := range scopes {
+		if !slices.Contains(f.Scopes, sc) {
+			return nil, errScopeWidened
+		}
+	}
+	if len(scopes) == 0 {
+		scopes = f.Scopes
+	}
+	token := randomID(32)
+	h := hashToken(token)
+	now := time.Now().UTC()
+	f.Current = h
+	f.Rotations++
+	if err := putJSON(tx, bktFamilies, f.ID, f); err != nil {
+		return nil, err
+	}
+	if err := putJSON(tx, bktRefresh, h, refreshRec{Hash: h, FamilyID: f.ID, CreatedAt: now}); err != nil {
+		return nil, err
+	}
+	a := st.newAccess(tokenOrigin{subject: f.Subject, clientID: f.ClientID, actor: f.Actor, sessionID: f.SessionID,
+		authReqID: f.AuthReqID, scopes: scopes, audience: f.Audience}, f.ID)
+	if err := putJSON(tx, bktAccess, a.ID, a); err != nil {
+		return nil, err
+	}
+	return &mintedTokens{refresh: token, accessID: a.ID, expires: a.ExpiresAt}, nil
+}
 
 // consumeRefresh atomically redeems a refresh token (RFC 6749 section 6,
 // RFC 9700 section 4.14.2). A token already redeemed is reuse: its family
 // and every access token minted from it are revoked, and the call fails. Of
 // two parallel redemptions of one token exactly one succeeds.
-func (st *storage) consumeRefresh(token, clientID string) (*refreshRequest, error) {
+func (st *storage) consumeRefresh(token, clientID string, scopes []string) (*refreshRequest, error) {
 	h := hashToken(token)
 	var (
 		out     *refreshRequest
 		outcome error
 		subject string
 	)
-	err := st.s.db.Batch(func(tx *bolt.Tx) error {
+	err := st.s.batch(func(tx *bolt.Tx) error {
 		out, outcome, subject = nil, nil, ""
 		rt := new(refreshRec)
 		if err := getJSON(tx, bktRefresh, h, rt); err != nil {
@@ -85,7 +126,12 @@ func (st *storage) consumeRefresh(token, clientID string) (*refreshRequest, erro
 			return err
 		}
 		out = &refreshRequest{f: f, scopes: slices.Clone(f.Scopes)}
-		return nil
+		if len(scopes) > 0 {
+			out.scopes = scopes
+		}
+		m, err := st.rotate(tx, f, scopes)
+		out.minted = m
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("redeem refresh token: %w", err)
@@ -161,13 +207,13 @@ func (s *server) RefreshToken(ctx context.Context, r *op.ClientRequest[oidc.Refr
 	if r.Data.RefreshToken == "" {
 		return nil, oidc.ErrInvalidRequest().WithDescription("refresh_token missing")
 	}
-	req, err := s.st.consumeRefresh(r.Data.RefreshToken, r.Client.GetID())
+	req, err := s.st.consumeRefresh(r.Data.RefreshToken, r.Client.GetID(), r.Data.Scopes)
+	if errors.Is(err, errScopeWidened) {
+		return nil, oidc.ErrInvalidScope().WithDescription("scope exceeds the original grant")
+	}
 	if err != nil {
 		s.st.log.WarnContext(ctx, "refresh refused", "client_id", r.Client.GetID(), "reason", err.Error())
 		return nil, oidc.ErrInvalidGrant().WithDescription("refresh token invalid").WithParent(err)
-	}
-	if err := op.ValidateRefreshTokenScopes(r.Data.Scopes, req); err != nil {
-		return nil, err
 	}
 	resp, err := op.CreateTokenResponse(ctx, req, r.Client, s.Provider(), true, "", r.Data.RefreshToken)
 	if err != nil {
