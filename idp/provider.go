@@ -234,14 +234,18 @@ func (p *Provider) RotateSigningKey(context.Context) (string, error) {
 	return id, nil
 }
 
-// Close stops background work and closes the store.
+// Close stops background work and closes the store. It is safe to call
+// more than once.
 func (p *Provider) Close() error {
-	p.stopOnce.Do(func() { close(p.stop) })
-	p.wg.Wait()
-	if err := p.st.s.close(); err != nil && !errors.Is(err, bolt.ErrDatabaseNotOpen) {
-		return fmt.Errorf("close idp store: %w", err)
-	}
-	return nil
+	var err error
+	p.stopOnce.Do(func() {
+		close(p.stop)
+		p.wg.Wait()
+		if cerr := p.st.s.close(); cerr != nil && !errors.Is(cerr, bolt.ErrDatabaseNotOpen) {
+			err = fmt.Errorf("close idp store: %w", cerr)
+		}
+	})
+	return err
 }
 
 // sweepLoop deletes expired records every minute.
