@@ -218,27 +218,17 @@ func decodeJSON(data []byte, v any) error {
 	switch {
 	case err == nil:
 		return nil
+	case strings.Contains(err.Error(), "unexpected end of JSON input"):
+		return fmt.Errorf("truncated JSON (%d bytes): the body ends before the response does", len(data))
 	case errors.As(err, &se):
 		line, col := position(data, se.Offset)
 		return fmt.Errorf("malformed JSON at byte %d (line %d, column %d): %v", se.Offset, line, col, se)
-	case errors.Is(err, errUnexpectedEOF(err)):
-		return fmt.Errorf("truncated JSON (%d bytes): %w", len(data), err)
 	case errors.As(err, &te):
 		line, col := position(data, te.Offset)
 		return fmt.Errorf("field %s (line %d, column %d): got JSON %s, expected %s", te.Field, line, col, te.Value, te.Type)
 	}
 	return err
 }
-
-// errUnexpectedEOF returns err when it is the decoder's truncation error.
-func errUnexpectedEOF(err error) error {
-	if err != nil && strings.Contains(err.Error(), "unexpected end of JSON input") {
-		return err
-	}
-	return errSentinel
-}
-
-var errSentinel = errors.New("sentinel")
 
 func position(data []byte, off int64) (line, col int) {
 	if off > int64(len(data)) {
