@@ -1,0 +1,3 @@
+// Package ad ingests Active Directory from SharpHound / BloodHound CE
+// collector output.
+package ad
