@@ -32,6 +32,7 @@
 //
 //   - a bundle: one JSON object whose keys are those paths without ".json"
 //     ("users", "groups/<id>/members") and whose values are the bodies;
+//
 //   - a Dev Proxy mocks file ({"mocks":[{"request":{"url","exampleUrl",
 //     "method"},"response":{"statusCode","body"}}]}): the GET 200 responses
 //     whose URL path is one of the above are read; a "*" segment takes the
