@@ -1,12 +1,15 @@
 package idp
 
 import (
+	"context"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/accessgraph/accessgraph/graph"
+	"github.com/accessgraph/accessgraph/ingest"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -159,4 +162,15 @@ func shortID(key string) string {
 		key = key[:8]
 	}
 	return key
+}
+
+// SyncGraph writes GraphBatch to st as one sync run of the provider's
+// source, so what the provider no longer holds (ended sessions, revoked
+// tokens and grants) is swept from the graph.
+func (p *Provider) SyncGraph(ctx context.Context, st graph.Store) (*graph.SyncRun, error) {
+	run, err := ingest.Write(ctx, st, p.GraphBatch(), ingest.WriteOptions{Logger: p.log})
+	if err != nil {
+		return run, fmt.Errorf("sync idp graph: %w", err)
+	}
+	return run, nil
 }

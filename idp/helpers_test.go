@@ -42,6 +42,8 @@ type testOP struct {
 	logouts chan string
 	// onStart and onCallback, if set, serve the RP's /start and /callback.
 	onStart, onCallback http.HandlerFunc
+	// logs collects everything the provider logged, at debug level.
+	logs *lockedBuffer
 }
 
 func (o *testOP) redirect() string       { return o.rp.URL + "/callback" }
@@ -53,7 +55,7 @@ func (o *testOP) backchannelURI() string { return o.rp.URL + "/backchannel" }
 // alice, bob and carol (suspended).
 func newTestOP(t *testing.T, mutate ...func(*Config)) *testOP {
 	t.Helper()
-	o := &testOP{logouts: make(chan string, 32)}
+	o := &testOP{logouts: make(chan string, 32), logs: &lockedBuffer{}}
 	rpMux := http.NewServeMux()
 	rpMux.HandleFunc("POST /backchannel", func(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()
@@ -109,7 +111,7 @@ func newTestOP(t *testing.T, mutate ...func(*Config)) *testOP {
 // start (re)creates the provider on the same address and store.
 func (o *testOP) start(t *testing.T) {
 	t.Helper()
-	p, err := New(context.Background(), o.cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	p, err := New(context.Background(), o.cfg, slog.New(slog.NewTextHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	require.NoError(t, err)
 	o.p = p
 	if o.srv.Config.Handler == nil {
