@@ -68,3 +68,22 @@ func TestGoOIDCRelyingParty(t *testing.T) {
 	require.Equal(t, http.StatusFound, p.status)
 	codeFrom(t, p)
 }
+
+// TestDiscovery checks the metadata advertises only what is implemented.
+func TestDiscovery(t *testing.T) {
+	o := newTestOP(t)
+	resp, err := http.Get(o.issuer + "/.well-known/openid-configuration")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var d map[string]any
+	require.NoError(t, jsonDecode(resp.Body, &d))
+	require.Equal(t, []any{"S256"}, d["code_challenge_methods_supported"])
+	require.Equal(t, []any{"code"}, d["response_types_supported"])
+	require.Equal(t, []any{"authorization_code", "refresh_token", "client_credentials",
+		"urn:ietf:params:oauth:grant-type:token-exchange"}, d["grant_types_supported"])
+	require.Equal(t, []any{"ES256"}, d["id_token_signing_alg_values_supported"])
+	require.Equal(t, true, d["backchannel_logout_supported"])
+	require.Equal(t, true, d["backchannel_logout_session_supported"])
+	require.NotContains(t, d, "device_authorization_endpoint")
+	require.Equal(t, o.issuer+"/end_session", d["end_session_endpoint"])
+}
