@@ -48,7 +48,7 @@ func Write(ctx context.Context, st graph.Store, b *graph.Batch, opt WriteOptions
 		// The run's own context may be cancelled: record the failure anyway.
 		failed, ferr := st.FailRun(context.WithoutCancel(ctx), run.ID, err)
 		if ferr != nil {
-			return nil, fmt.Errorf("ingest %s: %w (and marking run %s failed also failed: %v)",
+			return nil, fmt.Errorf("ingest %s: %w (and marking run %s failed also failed: %w)",
 				b.Source, err, run.ID, ferr)
 		}
 		log.Error("sync run failed; nothing was swept", "err", err)
