@@ -1,6 +1,7 @@
 package ad
 
 import (
+	"archive/zip"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -401,4 +402,24 @@ func TestZipAndFileOrder(t *testing.T) {
 	require.Equal(t, b1.Edges(), b2.Edges())
 	n1, n2 := b1.Nodes(), b2.Nodes()
 	require.Len(t, n2, len(n1))
+
+	// The zip SharpHound writes holds the same files.
+	zpath := filepath.Join(t.TempDir(), "20240305110018_BloodHound.zip")
+	f, err := os.Create(zpath)
+	require.NoError(t, err)
+	zw := zip.NewWriter(f)
+	for _, p := range files {
+		w, err := zw.Create(filepath.Base(p))
+		require.NoError(t, err)
+		data, err := os.ReadFile(p)
+		require.NoError(t, err)
+		_, err = w.Write(data)
+		require.NoError(t, err)
+	}
+	require.NoError(t, zw.Close())
+	require.NoError(t, f.Close())
+	b3, err := ParseExport(Options{Logger: quiet}, zpath)
+	require.NoError(t, err)
+	require.Equal(t, b1.Nodes(), b3.Nodes())
+	require.Equal(t, b1.Edges(), b3.Edges())
 }
