@@ -9,6 +9,9 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/accessgraph/accessgraph/gql"
+	"github.com/accessgraph/accessgraph/graph"
+	"github.com/accessgraph/accessgraph/graph/cypher"
 	"github.com/accessgraph/accessgraph/graph/neo4jstore"
 )
 
@@ -51,4 +54,13 @@ func (f *neo4jFlags) open(ctx context.Context, log *slog.Logger) (*neo4jstore.St
 			"--neo4j-password-file", f.uri)}
 	}
 	return neo4jstore.Open(ctx, cfg)
+}
+
+// cypherEngine returns the Cypher engine over st when st is Neo4j, so that
+// queries may ask for engine: CYPHER; nil otherwise.
+func cypherEngine(st graph.Store) gql.Engine {
+	if n, ok := st.(*neo4jstore.Store); ok {
+		return cypher.New(n.Driver(), n.Database())
+	}
+	return nil
 }

@@ -56,4 +56,12 @@ func TestNeo4jEndToEnd(t *testing.T) {
 	mustRun(t, store, "ingest", "aws", "--action-levels", levels, gaad)
 	require.Equal(t, reacherIDs(query(t, store, doc)), viaNeo4j)
 	require.Contains(t, viaNeo4j, "arn:aws:iam::012345678901:user/obama")
+
+	// The Cypher engine, asked the same question on the same Neo4j, agrees.
+	cypherDoc := `{ whoCanReach(resource: "aws:012345678901:*:*", kinds: [ACCOUNT], engine: CYPHER) {
+		reachers { edges { node { principal { id } privilege witness { length } } } } } }`
+	require.Equal(t, viaNeo4j, reacherIDs(query(t, "", cypherDoc, "--neo4j", uri)))
+	r := run(t, "", "query", cypherDoc)
+	require.Equal(t, 1, r.code, "without Neo4j, engine: CYPHER is refused")
+	require.Contains(t, r.stdout, "UNAVAILABLE")
 }

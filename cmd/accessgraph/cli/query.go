@@ -44,7 +44,8 @@ func newQueryCmd(g *globals) *cobra.Command {
 			}
 			var h projection.Holder
 			h.Store(snap)
-			out, qerr := gql.Execute(ctx, &gql.Resolver{Snapshots: &h, Store: st, Logger: g.log}, doc, vm)
+			out, qerr := gql.Execute(ctx, &gql.Resolver{Snapshots: &h, Store: st, Logger: g.log,
+				Cypher: cypherEngine(st)}, doc, vm)
 			if out == nil {
 				return qerr
 			}

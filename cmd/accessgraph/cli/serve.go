@@ -80,7 +80,7 @@ func (g *globals) serveWith(ctx context.Context, st graph.Store, f serveFlags, c
 	var holder projection.Holder
 	holder.Store(snap)
 	gin.SetMode(gin.ReleaseMode)
-	r := &gql.Resolver{Snapshots: &holder, Store: st, Logger: g.log}
+	r := &gql.Resolver{Snapshots: &holder, Store: st, Logger: g.log, Cypher: cypherEngine(st)}
 	if cfg != nil {
 		sched := schedule.New(cfg, st, g.fetcher(), &holder, g.log)
 		if err := sched.Start(ctx); err != nil {
