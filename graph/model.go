@@ -157,8 +157,10 @@ const (
 	// EdgeAuthenticates means whoever holds the credential acts as the target
 	// principal: credential -> account.
 	EdgeAuthenticates
-	// EdgeDelegates means the source acts on behalf of the target within the
-	// edge's scopes: grant -> identity/account, application -> grant, agent -> identity.
+	// EdgeDelegates means the source acts with the target's full power:
+	// application -> the grant it holds, agent -> the identity it acts for,
+	// a token-exchange actor -> its subject. (A scoped OAuth consent is not
+	// a DELEGATES edge to its user: see EdgeOnBehalfOf.)
 	EdgeDelegates
 	// EdgeEscalates means the source can take over or change the target
 	// (impersonate, bind, escalate, GenericAll, WriteDacl, iam:PassRole ...).
@@ -174,6 +176,11 @@ const (
 	// transitively. A path is traversal edges, one ACCESS edge, then CONTAINS
 	// edges.
 	EdgeContains
+	// EdgeOnBehalfOf links a delegated grant (an OAuth consent, a token
+	// issued to a client for a user) to the account that consented. It is
+	// informational: what the grant reaches is its own ACCESS edges, bounded
+	// by its scopes, not everything the account can do.
+	EdgeOnBehalfOf
 )
 
 var edgeKindNames = [...]string{
@@ -188,6 +195,7 @@ var edgeKindNames = [...]string{
 	EdgeAccess:        "ACCESS",
 	EdgeOwns:          "OWNS",
 	EdgeContains:      "CONTAINS",
+	EdgeOnBehalfOf:    "ON_BEHALF_OF",
 }
 
 // String returns the upper-case relationship name of k (as used in Neo4j).

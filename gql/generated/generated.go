@@ -1146,7 +1146,7 @@ enum EdgeKind {
   CAN_ASSUME
   "Credential -> the principal it authenticates as."
   AUTHENTICATES
-  "Grant, application or agent -> the principal it acts on behalf of."
+  "Source uses the target's full power: an application and the grant it holds, an agent and the person it acts for."
   DELEGATES
   "Principal -> principal it can take over or change."
   ESCALATES
@@ -1156,6 +1156,8 @@ enum EdgeKind {
   OWNS
   "Resource -> resource it includes (a wildcard scope to a concrete one, a bucket to its objects): access to the container is access to the contained, at the same privilege."
   CONTAINS
+  "Grant -> the account that consented. Informational: a grant reaches only its own ACCESS edges, bounded by its scopes."
+  ON_BEHALF_OF
 }
 
 "Engine selects which implementation answers an analysis query."
@@ -8189,6 +8191,7 @@ var (
 		"ACCESS":        graph.EdgeAccess,
 		"OWNS":          graph.EdgeOwns,
 		"CONTAINS":      graph.EdgeContains,
+		"ON_BEHALF_OF":  graph.EdgeOnBehalfOf,
 	}
 	marshalNEdgeKind2githubᚗcomᚋaccessgraphᚋaccessgraphᚋgraphᚐEdgeKind = map[graph.EdgeKind]string{
 		graph.EdgeHasAccount:    "HAS_ACCOUNT",
@@ -8201,6 +8204,7 @@ var (
 		graph.EdgeAccess:        "ACCESS",
 		graph.EdgeOwns:          "OWNS",
 		graph.EdgeContains:      "CONTAINS",
+		graph.EdgeOnBehalfOf:    "ON_BEHALF_OF",
 	}
 )
 

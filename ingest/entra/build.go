@@ -476,7 +476,7 @@ func (bd *builder) permissionGrants() {
 			bd.b.AddEdge(graph.Edge{From: u, To: gid, Kind: graph.EdgeOwns, Via: via})
 		}
 		for _, u := range targets {
-			bd.b.AddEdge(graph.Edge{From: gid, To: u, Kind: graph.EdgeDelegates, Actions: sc, Via: via})
+			bd.b.AddEdge(graph.Edge{From: gid, To: u, Kind: graph.EdgeOnBehalfOf, Actions: sc, Via: via})
 		}
 	}
 }

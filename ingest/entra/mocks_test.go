@@ -75,7 +75,7 @@ func TestMocksFileRealAnswers(t *testing.T) {
 	client := p + "sp:85477313-ea43-4c7d-b8a4-54fed35d0b60"
 	require.Equal(t, []string{"Contacts.ReadWrite", "openid", "profile"},
 		edge(t, b, client, graph.EdgeDelegates, g).Actions)
-	edge(t, b, g, graph.EdgeDelegates, user)
+	edge(t, b, g, graph.EdgeOnBehalfOf, user)
 	edge(t, b, user, graph.EdgeOwns, g)
 	require.Equal(t, graph.PrivWrite,
 		edge(t, b, g, graph.EdgeAccess, p+"api:27fb395a-fb00-45fe-865e-e71db689eea0").Privilege)
@@ -85,7 +85,7 @@ func TestMocksFileRealAnswers(t *testing.T) {
 	require.Equal(t, "Group.ReadWrite.All User.Read", node(t, b, all).Props["scopes"])
 	require.Equal(t, "AllPrincipals", node(t, b, all).Props["consent_type"])
 	edge(t, b, p+"sp:263a5b01-03e5-408e-8557-bab681df104c", graph.EdgeDelegates, all)
-	edge(t, b, all, graph.EdgeDelegates, grady.ID)
+	edge(t, b, all, graph.EdgeOnBehalfOf, grady.ID)
 	// The second one carries Directory.AccessAsUser.All: admin.
 	big := p + "grant:AVs6JuUDjkCFV7q2gd8QTOQDNpSH5-lPk9HjD3Sarjk"
 	require.True(t, strings.Contains(node(t, b, big).Props["scopes"], "Directory.ReadWrite.All"))

@@ -512,7 +512,7 @@ func (bl *builder) grant(u *user, t token) {
 		Name: name + " for " + lower(u.PrimaryEmail), Props: p})
 	via := []string{"oauth-token/" + t.ClientID}
 	bl.b.AddEdge(graph.Edge{From: cid, To: gid, Kind: graph.EdgeDelegates, Privilege: top, Actions: scopes, Via: via})
-	bl.b.AddEdge(graph.Edge{From: gid, To: acct, Kind: graph.EdgeDelegates, Privilege: top, Actions: scopes, Via: via})
+	bl.b.AddEdge(graph.Edge{From: gid, To: acct, Kind: graph.EdgeOnBehalfOf, Privilege: top, Actions: scopes, Via: via})
 	bl.b.AddEdge(graph.Edge{From: acct, To: gid, Kind: graph.EdgeOwns})
 
 	var ineffective []string

@@ -166,7 +166,7 @@ func TestGrantsAndScopes(t *testing.T) {
 	require.Equal(t, "https://mail.google.com/ https://www.googleapis.com/auth/drive", g.Props["scopes"])
 	require.Equal(t, "critical", g.Props["scope_risk"])
 	edge(t, b, pre+"client:"+sync, graph.EdgeDelegates, grants[0])
-	require.Equal(t, graph.PrivAdmin, edge(t, b, grants[0], graph.EdgeDelegates, eve).Privilege)
+	require.Equal(t, graph.PrivAdmin, edge(t, b, grants[0], graph.EdgeOnBehalfOf, eve).Privilege)
 
 	// The grant's reach is the scoped service of eve's own data.
 	mail := edge(t, b, grants[0], graph.EdgeAccess, pre+"user:104857392055/gmail")
@@ -202,6 +202,18 @@ func TestGrantsAndScopes(t *testing.T) {
 		edge(t, b, pre+"grant:104857392033:"+sync, graph.EdgeAccess, pre+"user:104857392033/drive").Privilege)
 	app, _ := b.Node(pre + "client:" + sync)
 	require.Equal(t, "Acme Sync", app.Name)
+
+	// A grant is bounded by its scopes, not by its user's power: ana is a
+	// super admin, but Acme Reporting, which she let read some of her data,
+	// reaches only what its scopes name, never the tenant.
+	snap := projection.FromElements(b.Nodes(), b.Edges())
+	br, err := snap.BlastRadius(projection.BlastRadiusQuery{From: pre + "client:483920174455-reporting.apps.googleusercontent.com"})
+	require.NoError(t, err)
+	require.NotEmpty(t, br.Reaches)
+	for _, r := range br.Reaches {
+		require.NotEqual(t, tenant, r.Resource.ID, "a scoped grant must not reach the tenant")
+		require.NotEqual(t, graph.PrivAdmin, r.Privilege, "%s: read-only scopes", r.Resource.ID)
+	}
 	require.Equal(t, graph.KindApplication, app.Kind)
 }
 

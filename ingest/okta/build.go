@@ -278,7 +278,7 @@ func (bd *builder) grants() {
 		bd.b.AddNode(graph.Node{ID: gid, Kind: graph.KindGrant, Subkind: "okta-oauth-grant",
 			Name: cn.Name + " for " + un.Name, Props: props})
 		bd.b.AddEdge(graph.Edge{From: client, To: gid, Kind: graph.EdgeDelegates, Actions: scopes, Via: ids})
-		bd.b.AddEdge(graph.Edge{From: gid, To: u, Kind: graph.EdgeDelegates, Actions: scopes, Via: ids})
+		bd.b.AddEdge(graph.Edge{From: gid, To: u, Kind: graph.EdgeOnBehalfOf, Actions: scopes, Via: ids})
 		bd.b.AddEdge(graph.Edge{From: u, To: gid, Kind: graph.EdgeOwns, Via: ids})
 		// Okta management scopes reach the org's API; custom authorization
 		// server scopes reach that server's resource.

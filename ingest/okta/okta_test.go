@@ -125,7 +125,7 @@ func TestExportRealAnswers(t *testing.T) {
 	require.Equal(t, "okta.groups.manage okta.users.read", node(t, b, g).Props["scopes"])
 	client := p + "app:0oa5b2c3d4OIDCapp7x8"
 	require.Equal(t, []string{"okta.groups.manage", "okta.users.read"}, edge(t, b, client, graph.EdgeDelegates, g).Actions)
-	edge(t, b, g, graph.EdgeDelegates, isaac)
+	edge(t, b, g, graph.EdgeOnBehalfOf, isaac)
 	edge(t, b, isaac, graph.EdgeOwns, g)
 	acc := edge(t, b, g, graph.EdgeAccess, p+"org")
 	require.Equal(t, graph.PrivAdmin, acc.Privilege, "okta.groups.manage")
