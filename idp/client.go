@@ -72,7 +72,7 @@ func (c *client) IDTokenLifetime() time.Duration      { return c.idTokenTTL }
 func (c *client) DevMode() bool                       { return c.dev }
 func (c *client) ClockSkew() time.Duration            { return 0 }
 
-func (c *client) RestrictAdditionalIdTokenScopes() func([]string) []string {
+func (c *client) RestrictAdditionalIdTokenScopes() func([]string) []string { //nolint:revive // name fixed by op.Client
 	return func(s []string) []string { return s }
 }
 

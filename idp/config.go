@@ -149,7 +149,7 @@ const (
 	GrantAuthorizationCode = "authorization_code"
 	GrantRefreshToken      = "refresh_token"
 	GrantClientCredentials = "client_credentials"
-	GrantTokenExchange     = "urn:ietf:params:oauth:grant-type:token-exchange"
+	GrantTokenExchange     = "urn:ietf:params:oauth:grant-type:token-exchange" //nolint:gosec // a grant type URN, not a credential
 )
 
 var knownGrants = []string{GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials, GrantTokenExchange}
@@ -170,7 +170,7 @@ func (c *Config) Validate() error {
 	for i := range c.Clients {
 		cl := &c.Clients[i]
 		if err := cl.validate(); err != nil {
-			return fmt.Errorf("clients[%d]%s", i, err)
+			return fmt.Errorf("clients[%d]%w", i, err)
 		}
 		if seen[cl.ID] {
 			return fmt.Errorf("clients[%d].id: duplicate %q", i, cl.ID)
@@ -181,7 +181,7 @@ func (c *Config) Validate() error {
 	for i := range c.Users {
 		u := &c.Users[i]
 		if err := u.validate(); err != nil {
-			return fmt.Errorf("users[%d]%s", i, err)
+			return fmt.Errorf("users[%d]%w", i, err)
 		}
 		if subs[u.Subject] {
 			return fmt.Errorf("users[%d].subject: duplicate %q", i, u.Subject)
@@ -205,7 +205,7 @@ func validateIssuer(s string, insecure bool) error {
 	switch {
 	case u.Host == "":
 		return fmt.Errorf("%q has no host", s)
-	case u.Scheme != "https" && !(insecure && u.Scheme == "http"):
+	case u.Scheme != "https" && (!insecure || u.Scheme != "http"):
 		return fmt.Errorf("%q must use https (set insecure for http in tests)", s)
 	case u.RawQuery != "" || u.Fragment != "":
 		return fmt.Errorf("%q must not have a query or fragment", s)

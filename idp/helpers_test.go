@@ -302,7 +302,7 @@ func loopbackOnly(t *testing.T, u string) {
 func TestMain(m *testing.M) {
 	// The library logs route registration and request errors to the default
 	// logger; keep test output readable.
-	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	slog.SetDefault(slog.New(slog.DiscardHandler))
 	m.Run()
 }
 

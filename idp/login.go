@@ -102,7 +102,7 @@ func (p *Provider) checkCSRF(r *http.Request, reqID string) bool {
 // loginPage shows the login form, or skips it when the browser already has
 // a session that satisfies the request (prompt, max_age, id_token_hint).
 func (p *Provider) loginPage(w http.ResponseWriter, r *http.Request) {
-	ar, c, ok := p.pendingRequest(w, r, r.URL.Query().Get("id"))
+	ar, c, ok := p.pendingRequest(w, r.URL.Query().Get("id"))
 	if !ok {
 		return
 	}
@@ -138,7 +138,7 @@ func (p *Provider) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		p.message(w, http.StatusBadRequest, "Bad request", "The form could not be read.")
 		return
 	}
-	ar, c, ok := p.pendingRequest(w, r, r.PostFormValue("id"))
+	ar, c, ok := p.pendingRequest(w, r.PostFormValue("id"))
 	if !ok {
 		return
 	}
@@ -243,7 +243,7 @@ func (p *Provider) consentSubmit(w http.ResponseWriter, r *http.Request) {
 		p.message(w, http.StatusBadRequest, "Bad request", "The form could not be read.")
 		return
 	}
-	ar, _, ok := p.pendingRequest(w, r, r.PostFormValue("id"))
+	ar, _, ok := p.pendingRequest(w, r.PostFormValue("id"))
 	if !ok {
 		return
 	}
@@ -291,7 +291,7 @@ func (p *Provider) complete(w http.ResponseWriter, r *http.Request, ar *authReqR
 }
 
 // pendingRequest loads an auth request that is still waiting for login.
-func (p *Provider) pendingRequest(w http.ResponseWriter, r *http.Request, id string) (*authReqRec, *client, bool) {
+func (p *Provider) pendingRequest(w http.ResponseWriter, id string) (*authReqRec, *client, bool) {
 	ar, err := p.st.authReq(id)
 	if err != nil || ar.Done {
 		p.message(w, http.StatusBadRequest, "Sign-in expired", "This sign-in request is unknown or expired. Start again from the application.")

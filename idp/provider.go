@@ -13,6 +13,7 @@ import (
 
 	"github.com/zitadel/oidc/v3/pkg/op"
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -241,7 +242,7 @@ func (p *Provider) Close() error {
 	p.stopOnce.Do(func() {
 		close(p.stop)
 		p.wg.Wait()
-		if cerr := p.st.s.close(); cerr != nil && !errors.Is(cerr, bolt.ErrDatabaseNotOpen) {
+		if cerr := p.st.s.close(); cerr != nil && !errors.Is(cerr, berrors.ErrDatabaseNotOpen) {
 			err = fmt.Errorf("close idp store: %w", cerr)
 		}
 	})

@@ -124,7 +124,7 @@ func TestRevokeAll(t *testing.T) {
 // and its claims (OIDC Back-Channel Logout 1.0 section 2.4).
 func verifyLogoutToken(t *testing.T, o *testOP, raw, sid string) {
 	t.Helper()
-	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.ES256})
+	jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.ES256})
 	require.NoError(t, err)
 	require.Equal(t, "logout+jwt", jws.Signatures[0].Protected.ExtraHeaders[jose.HeaderType])
 	keys := gooidc.NewRemoteKeySet(context.Background(), o.issuer+"/keys")
@@ -177,7 +177,7 @@ func TestRestartAndRotation(t *testing.T) {
 	status, after := o.tokenCall(t, "web", webSecret, url.Values{"grant_type": {"refresh_token"},
 		"refresh_token": {fresh["refresh_token"].(string)}})
 	require.Equal(t, http.StatusOK, status)
-	jws, err := jose.ParseSigned(after["id_token"].(string), []jose.SignatureAlgorithm{jose.ES256})
+	jws, err := jose.ParseSignedCompact(after["id_token"].(string), []jose.SignatureAlgorithm{jose.ES256})
 	require.NoError(t, err)
 	require.Equal(t, newKid, jws.Signatures[0].Header.KeyID)
 }

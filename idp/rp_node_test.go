@@ -3,7 +3,6 @@ package idp
 import (
 	"bufio"
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -74,6 +73,6 @@ func TestNodeOpenIDClient(t *testing.T) {
 	case err := <-done:
 		require.NoError(t, err, "node: %s", stderr)
 	case <-time.After(20 * time.Second):
-		t.Fatal(fmt.Sprintf("node did not exit: %s", stderr))
+		t.Fatalf("node did not exit: %s", stderr)
 	}
 }

@@ -42,7 +42,7 @@ func (st *storage) consumeCode(code string) (*authReqRec, error) {
 		r, err := authReqByCode(tx, code)
 		if err != nil {
 			outcome = errCodeUnknown
-			return nil
+			return nil //nolint:nilerr // the outcome is returned after the transaction commits
 		}
 		rec = r
 		switch {
@@ -58,7 +58,7 @@ func (st *storage) consumeCode(code string) (*authReqRec, error) {
 			return nil
 		case !r.Done:
 			outcome = errCodeUnknown
-			return nil
+			return nil //nolint:nilerr // the outcome is returned after the transaction commits
 		}
 		r.Consumed = true
 		if err := putJSON(tx, bktAuthReqs, r.ID, r); err != nil {

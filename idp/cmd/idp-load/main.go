@@ -227,7 +227,7 @@ func login(b *http.Client, o options, start string) (string, error) {
 			return "", err
 		}
 		page, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		if loc := resp.Header.Get("Location"); loc != "" {
 			lu, _ := req.URL.Parse(loc)
 			if strings.HasPrefix(lu.String(), o.redirect) {

@@ -13,7 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	_ "net/http/pprof" // -pprof
+	_ "net/http/pprof" //nolint:gosec // served only on the -pprof address, off by default
 	"os"
 	"os/signal"
 	"syscall"
