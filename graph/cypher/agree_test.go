@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -58,6 +59,13 @@ func pathString(p projection.Path) string {
 	return b.String()
 }
 
+// slow logs a Cypher query that took more than a second.
+func slow(t *testing.T, start time.Time, q any) {
+	if d := time.Since(start); d > time.Second {
+		t.Logf("slow cypher query (%s): %+v", d.Round(time.Millisecond), q)
+	}
+}
+
 // checkWitness checks that w is a valid path from `from` to `to` granting pv.
 func checkWitness(t *testing.T, w projection.Path, from, to string, pv graph.Privilege, what string) {
 	t.Helper()
@@ -88,8 +96,10 @@ func checkAgree(t *testing.T, ctx context.Context, snap *projection.Snapshot, en
 			q := projection.BlastRadiusQuery{From: from, MaxDepth: depth}
 			want, err := snap.BlastRadius(q)
 			require.NoError(t, err)
+			start := time.Now()
 			got, err := eng.BlastRadius(ctx, q)
 			require.NoError(t, err, "cypher %+v", q)
+			slow(t, start, q)
 			a.blast++
 			require.Equal(t, want.From, got.From, "%+v", q)
 			require.Equal(t, want.Totals, got.Totals, "blastRadius %+v totals", q)
@@ -129,8 +139,10 @@ func checkAgree(t *testing.T, ctx context.Context, snap *projection.Snapshot, en
 			q := projection.WhoCanReachQuery{Resource: to, MaxDepth: depth}
 			want, err := snap.WhoCanReach(q)
 			require.NoError(t, err)
+			start := time.Now()
 			got, err := eng.WhoCanReach(ctx, q)
 			require.NoError(t, err, "cypher %+v", q)
+			slow(t, start, q)
 			a.who++
 			require.Equal(t, want.Resource, got.Resource)
 			key := func(r projection.Reacher) string {
@@ -169,8 +181,10 @@ func checkAgree(t *testing.T, ctx context.Context, snap *projection.Snapshot, en
 		want, err := snap.PathsDetailed(q)
 		require.NoError(t, err)
 		require.False(t, want.Truncated, "projection truncated %+v", q)
+		start := time.Now()
 		got, err := eng.Paths(ctx, q)
 		require.NoError(t, err, "cypher %+v", q)
+		slow(t, start, q)
 		a.pairs++
 		for i := range max(len(want.Paths), len(got)) {
 			require.Less(t, i, len(got), "paths %+v: cypher lacks path %d: %s", q, i,

@@ -22,31 +22,40 @@ func nodeRef(n dbtype.Node) (projection.NodeRef, error) {
 		Source: str(n.Props["source"]), Sensitivity: graph.Sensitivity(sens)}, nil
 }
 
-// toPath decodes a Cypher path whose relationships all point forward.
+// toPath decodes a Cypher path whose relationships all point forward. The
+// driver lists a path's distinct nodes once each (a witness may pass a node
+// twice, e.g. ACCESS to a role's own node), so the node sequence is rebuilt
+// from the relationships' endpoints.
 func toPath(p dbtype.Path) (projection.Path, error) {
-	if len(p.Nodes) != len(p.Relationships)+1 || len(p.Relationships) == 0 {
+	if len(p.Nodes) == 0 || len(p.Relationships) == 0 {
 		return projection.Path{}, fmt.Errorf("path of %d nodes and %d relationships", len(p.Nodes),
 			len(p.Relationships))
 	}
-	out := projection.Path{Nodes: make([]projection.NodeRef, len(p.Nodes)),
-		Steps: make([]projection.Step, len(p.Relationships))}
-	for i, n := range p.Nodes {
+	refs := make(map[string]projection.NodeRef, len(p.Nodes))
+	for _, n := range p.Nodes {
 		r, err := nodeRef(n)
 		if err != nil {
 			return projection.Path{}, err
 		}
-		out.Nodes[i] = r
+		refs[n.ElementId] = r
 	}
+	out := projection.Path{Nodes: make([]projection.NodeRef, 0, len(p.Relationships)+1),
+		Steps: make([]projection.Step, len(p.Relationships))}
+	cur := p.Nodes[0].ElementId
+	out.Nodes = append(out.Nodes, refs[cur])
 	for i, r := range p.Relationships {
 		k, err := graph.ParseEdgeKind(r.Type)
 		if err != nil {
 			return projection.Path{}, err
 		}
-		if r.StartElementId != p.Nodes[i].ElementId {
-			return projection.Path{}, fmt.Errorf("path step %d (%s) runs backwards", i, r.Type)
+		next, ok := refs[r.EndElementId]
+		if r.StartElementId != cur || !ok {
+			return projection.Path{}, fmt.Errorf("path step %d (%s) does not run forward", i, r.Type)
 		}
+		cur = r.EndElementId
+		out.Nodes = append(out.Nodes, next)
 		pv, _ := r.Props["privilege"].(int64)
-		out.Steps[i] = projection.Step{Kind: k, From: out.Nodes[i].ID, To: out.Nodes[i+1].ID,
+		out.Steps[i] = projection.Step{Kind: k, From: out.Nodes[i].ID, To: next.ID,
 			Privilege: graph.Privilege(pv), Actions: strList(r.Props["actions"]),
 			Conditions: strList(r.Props["conditions"]), Via: strList(r.Props["via"])}
 	}

@@ -52,17 +52,22 @@ RETURN u.id AS id, [(u)-[a:ACCESS]->(r) | [r.id, a.actions]] AS acc`
 // qBlast finds, for every resource the start reaches, a shortest path at
 // each privilege tier (one ANY SHORTEST search per tier, the ACCESS edge
 // pinned to it), keeps those within $limit steps (0: unbounded), and
-// returns the highest tier with its shortest witness.
+// returns the highest tier with its shortest witness. Between equally short
+// witnesses a direct ACCESS edge wins over a way through containment, as in
+// the projection (a reach's actions depend on it).
 var qBlast = `MATCH (s:Node {id: $from})
 UNWIND [3, 2, 1] AS tier
 CALL (s, tier) {
+  MATCH p = ANY SHORTEST (s)-[:` + travTypes + `]->{0,}(u)-[a:ACCESS WHERE a.privilege = tier]->(r)
+  RETURN r, p, 0 AS contained
+  UNION ALL
   MATCH p = ANY SHORTEST (s)-[:` + travTypes + `]->{0,}(u)
-        -[a:ACCESS WHERE a.privilege = tier]->(c)-[:CONTAINS]->{0,}(r)
-  RETURN r, p
+        -[a:ACCESS WHERE a.privilege = tier]->(c)-[:CONTAINS]->{1,}(r)
+  RETURN r, p, 1 AS contained
 }
-WITH r, tier, p
+WITH r, tier, p, contained
 WHERE $limit = 0 OR length(p) <= $limit
-WITH r, tier, p ORDER BY tier DESC, length(p)
+WITH r, tier, p ORDER BY tier DESC, length(p), contained
 WITH r, collect([tier, p])[0] AS best
 WHERE best[0] >= $minPriv AND coalesce(r.sensitivity, 0) >= $minSens
 RETURN best[0] AS tier, best[1] AS p`
