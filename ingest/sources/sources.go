@@ -32,6 +32,12 @@ var readers = map[string]reader{
 	"aws":               readAWS,
 	"credential-report": readCredentialReport,
 	"k8s":               readK8s,
+	"okta":              readOkta,
+	"entra":             readEntra,
+	"google":            readGoogle,
+	"github":            readGitHub,
+	"ad":                readAD,
+	"scim":              readSCIM,
 }
 
 // Fetch returns a scheduler Fetcher bound to opt.
@@ -86,23 +92,45 @@ func readK8s(_ context.Context, src *config.Source, _ Options) ([]*graph.Batch, 
 	return []*graph.Batch{b}, nil
 }
 
-// client builds the live API client of a source, with its token as a
-// bearer token unless scheme names another Authorization scheme.
-func client(src *config.Source, opt Options, scheme string) (*httpapi.Client, error) {
-	tok, err := src.Token.Value()
-	if err != nil {
-		return nil, fmt.Errorf("source %s: token (%s): %w", src.Name, src.Token, err)
+// client builds the live API client of a source. auth turns the token
+// getter into the connector's Authorization scheme (nil: bearer).
+func client(src *config.Source, opt Options, base string,
+	auth func(func() (string, error)) func(*http.Request) error) (*httpapi.Client, error) {
+	token := func() (string, error) {
+		v, err := src.Token.Value()
+		if err != nil {
+			return "", fmt.Errorf("token (%s): %w", src.Token, err)
+		}
+		return v, nil
 	}
-	if scheme == "" {
-		scheme = "Bearer"
+	if _, err := token(); err != nil {
+		return nil, fmt.Errorf("source %s: %w", src.Name, err)
 	}
-	c, err := httpapi.New(httpapi.Options{BaseURL: src.URL, HTTPClient: opt.HTTPClient,
-		Authorize: func(r *http.Request) error {
-			r.Header.Set("Authorization", scheme+" "+tok)
-			return nil
-		}})
+	if auth == nil {
+		auth = bearer
+	}
+	c, err := httpapi.New(httpapi.Options{BaseURL: base, HTTPClient: opt.HTTPClient, Authorize: auth(token)})
 	if err != nil {
 		return nil, fmt.Errorf("source %s: %w", src.Name, err)
 	}
 	return c, nil
+}
+
+func bearer(token func() (string, error)) func(*http.Request) error {
+	return func(r *http.Request) error {
+		v, err := token()
+		if err != nil {
+			return err
+		}
+		r.Header.Set("Authorization", "Bearer "+v)
+		return nil
+	}
+}
+
+// one wraps a single batch, naming the source in an error.
+func one(src *config.Source, b *graph.Batch, err error) ([]*graph.Batch, error) {
+	if err != nil {
+		return nil, fmt.Errorf("source %s: %w", src.Name, err)
+	}
+	return []*graph.Batch{b}, nil
 }

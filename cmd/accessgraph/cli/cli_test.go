@@ -222,7 +222,8 @@ func TestK8sEndToEnd(t *testing.T) {
 func TestHelpOnEveryCommand(t *testing.T) {
 	for _, args := range [][]string{{"--help"}, {"ingest", "--help"}, {"ingest", "aws", "--help"},
 		{"ingest", "k8s", "--help"}, {"ingest", "credential-report", "--help"}, {"serve", "--help"},
-		{"query", "--help"}, {"demo", "--help"}, {"gen", "--help"}, {"runs", "--help"}} {
+		{"query", "--help"}, {"demo", "--help"}, {"gen", "--help"}, {"runs", "--help"},
+		{"sync", "--help"}, {"bench", "--help"}} {
 		r := run(t, t.TempDir(), args...)
 		require.Zero(t, r.code, "%v: %s", args, r.stderr)
 		require.Contains(t, r.stdout, "Usage:", "%v", args)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/accessgraph/accessgraph/graph"
 	"github.com/accessgraph/accessgraph/ingest/aws"
+	"github.com/accessgraph/accessgraph/ingest/config"
 	"github.com/accessgraph/accessgraph/ingest/k8s"
 )
 
@@ -24,6 +25,58 @@ written as one sync run: everything is parsed and checked first, then written, t
 what the source no longer reports is swept. A file that fails to parse changes nothing.`,
 	}
 	cmd.AddCommand(newIngestAWSCmd(g), newIngestCredReportCmd(g), newIngestK8sCmd(g))
+	for _, k := range exportKinds {
+		cmd.AddCommand(newIngestExportCmd(g, k))
+	}
+	return cmd
+}
+
+// exportKind describes an `ingest KIND` command that reads exports through
+// ingest/sources.
+type exportKind struct {
+	kind, short, example string
+	options              []string // option names, each also a flag
+}
+
+var exportKinds = []exportKind{
+	{"okta", "Load an Okta export folder (users, groups, apps, roles, grants, API tokens)",
+		"accessgraph ingest okta --org example.okta.com ./okta-export", []string{"org"}},
+	{"entra", "Load Microsoft Graph responses (a folder, a bundle file, or a Dev Proxy mocks file)",
+		"accessgraph ingest entra --tenant contoso ./graph-export", []string{"tenant"}},
+	{"google", "Load a Google Workspace Admin SDK export folder",
+		"accessgraph ingest google --tenant acme.example ./workspace-export", []string{"tenant", "customer"}},
+	{"github", "Load a GitHub organization export folder",
+		"accessgraph ingest github --org acme ./github-export", []string{"org"}},
+	{"ad", "Load Active Directory from SharpHound / BloodHound JSON files, a folder of them, or its zip",
+		"accessgraph ingest ad ./20240305110018_BloodHound.zip", []string{"domain"}},
+	{"scim", "Load SCIM 2.0 Users and Groups (a resource or a ListResponse per file)",
+		"accessgraph ingest scim --host scim.example.com users.json groups.json", []string{"host"}},
+}
+
+func newIngestExportCmd(g *globals, k exportKind) *cobra.Command {
+	opts := map[string]*string{}
+	cmd := &cobra.Command{
+		Use:     k.kind + " PATH...",
+		Short:   k.short,
+		Example: "  " + k.example,
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			src := &config.Source{Name: k.kind, Kind: k.kind, Paths: args, Options: map[string]string{}}
+			for name, v := range opts {
+				if *v != "" {
+					src.Options[name] = *v
+				}
+			}
+			batches, err := g.fetcher()(cmd.Context(), src)
+			if err != nil {
+				return err
+			}
+			return g.ingestBatches(cmd, batches)
+		},
+	}
+	for _, o := range k.options {
+		opts[o] = cmd.Flags().String(o, "", "the "+o+" the export belongs to (names the sync source)")
+	}
 	return cmd
 }
 
