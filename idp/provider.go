@@ -85,6 +85,7 @@ func (p *Provider) init(s *store) error {
 	}
 	opCfg := &op.Config{
 		CryptoKey:                         cryptoKey,
+		CryptoKeyId:                       "k1",
 		DefaultLogoutRedirectURI:          p.path(loggedOutPath),
 		CodeMethodS256:                    true,
 		AuthMethodPost:                    true,
@@ -96,7 +97,9 @@ func (p *Provider) init(s *store) error {
 	if p.cfg.Insecure {
 		opts = append(opts, op.WithAllowInsecure())
 	}
-	opts = append(opts, op.WithLogger(p.log))
+	// Only the authenticated AES-256-GCM sealing: the library's default
+	// also accepts a legacy unauthenticated AES format when decrypting.
+	opts = append(opts, op.WithLogger(p.log), op.WithCrypto(op.NewAES256GCMCrypto(cryptoKey, "k1")))
 	provider, err := op.NewProvider(opCfg, p.st, op.StaticIssuer(p.issuer), opts...)
 	if err != nil {
 		return fmt.Errorf("oidc provider: %w", err)

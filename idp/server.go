@@ -7,6 +7,7 @@ import (
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
+	bolt "go.etcd.io/bbolt"
 )
 
 // server embeds the library's LegacyServer and overrides the endpoints whose
@@ -66,15 +67,31 @@ func (s *server) Introspect(ctx context.Context, r *op.Request[op.IntrospectionR
 	return op.NewResponse(s.st.introspect(r.Data.Token)), nil
 }
 
-// introspect looks a presented token up as an opaque access token, then as
-// a refresh token.
+// introspect looks a presented token up as a refresh token (by hash), then
+// as an opaque access token. The order matters: the library's crypto also
+// accepts a legacy unauthenticated AES format, so "decrypting" a refresh
+// token can yield garbage that looks like an access token ID.
 func (st *storage) introspect(token string) *oidc.IntrospectionResponse {
+	h := hashToken(token)
+	if st.refreshKnown(h) {
+		return st.introspectRefresh(h)
+	}
 	if plain, err := st.crypto.Decrypt(token); err == nil {
 		if id, sub, ok := strings.Cut(plain, ":"); ok {
 			return st.introspectAccess(id, sub)
 		}
 	}
-	return st.introspectRefresh(hashToken(token))
+	return new(oidc.IntrospectionResponse)
+}
+
+// refreshKnown reports whether h is the hash of an issued refresh token.
+func (st *storage) refreshKnown(h string) bool {
+	known := false
+	_ = st.s.db.View(func(tx *bolt.Tx) error {
+		known = tx.Bucket(bktRefresh).Get([]byte(h)) != nil
+		return nil
+	})
+	return known
 }
 
 func (st *storage) introspectAccess(id, subject string) *oidc.IntrospectionResponse {
