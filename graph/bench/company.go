@@ -10,6 +10,7 @@ import (
 	"github.com/accessgraph/accessgraph/graph"
 	"github.com/accessgraph/accessgraph/graph/projection"
 	"github.com/accessgraph/accessgraph/ingest/aws"
+	"github.com/accessgraph/accessgraph/ingest/hr"
 	"github.com/accessgraph/accessgraph/ingest/k8s"
 	"github.com/accessgraph/accessgraph/ingest/synth"
 )
@@ -83,6 +84,13 @@ func Parse(dir string, m *synth.Manifest, levels *aws.ActionLevels) ([]*graph.Ba
 		b, err := parseFile(filepath.Join(dir, f.Path), func(name string, fh *os.File) (*graph.Batch, error) {
 			return aws.ParseCredentialReport(name, fh, aws.Options{Now: m.Options.Now})
 		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	if m.Files.HR != "" {
+		b, err := hr.ParseFile(hr.Options{Name: m.Domain}, filepath.Join(dir, m.Files.HR))
 		if err != nil {
 			return nil, err
 		}

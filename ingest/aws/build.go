@@ -68,6 +68,7 @@ func (bl *builder) build() (*graph.Batch, error) {
 		if len(u.GroupList) > 0 {
 			props["groups"] = strings.Join(u.GroupList, ",")
 		}
+		tagProps(props, u.Tags)
 		b.AddNode(graph.Node{ID: u.Arn, Kind: graph.KindAccount, Subkind: SubkindUser, Name: u.UserName, Props: props})
 		for _, gn := range u.GroupList {
 			b.AddEdge(graph.Edge{From: u.Arn, To: m.groups[gn].Arn, Kind: graph.EdgeMemberOf})
@@ -269,4 +270,29 @@ func sensitivity(service string) graph.Sensitivity {
 		return graph.SensCritical
 	}
 	return graph.SensMedium
+}
+
+// identityTags maps IAM tag keys (compared case-insensitively, ignoring - and
+// _) that name the person behind a user to identity keys.
+var identityTags = map[string]string{
+	"email": graph.PropEmail, "mail": graph.PropEmail, "owneremail": graph.PropEmail,
+	"employeeid": graph.PropEmployeeID, "employeenumber": graph.PropEmployeeID,
+	"onbehalfof": graph.PropOnBehalfOf,
+}
+
+// tagProps copies a user's tags into props as "tag:<key>", and the tags that
+// name a person into identity keys, so identity resolution can link the IAM
+// user to the same person's accounts elsewhere.
+func tagProps(props map[string]string, tags []tag) {
+	for _, t := range tags {
+		props["tag:"+t.Key] = t.Value
+		k := strings.NewReplacer("-", "", "_", "").Replace(strings.ToLower(t.Key))
+		if p, ok := identityTags[k]; ok && strings.TrimSpace(t.Value) != "" {
+			v := strings.TrimSpace(t.Value)
+			if p != graph.PropEmployeeID {
+				v = strings.ToLower(v)
+			}
+			props[p] = v
+		}
+	}
 }

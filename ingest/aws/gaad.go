@@ -66,6 +66,12 @@ type gaadUser struct {
 	UserPolicyList          []inlinePolicy
 	AttachedManagedPolicies []attachedPolicy
 	PermissionsBoundary     *boundaryRef
+	Tags                    []tag
+}
+
+// tag is an IAM tag. Some tags name the person behind a user (see tagProps).
+type tag struct {
+	Key, Value string
 }
 
 type gaadGroup struct {

@@ -126,6 +126,7 @@ var Kinds = map[string]struct{ Export, Live bool }{
 	"github":            {Export: true, Live: true},
 	"ad":                {Export: true},
 	"scim":              {Export: true, Live: true},
+	"hr":                {Export: true},
 }
 
 // Error is a validation error at a line of the file.

@@ -40,7 +40,7 @@ func TestParseErrorsNameTheLine(t *testing.T) {
 		{"bad cron", "sources:\n  - name: a\n    kind: aws\n    paths: [x]\n    schedule: \"every hour\"\n",
 			`ag.yaml:2: sources[0] (a): schedule "every hour": expected exactly 5 fields`},
 		{"unknown kind", "sources:\n  - name: a\n    kind: oktaa\n    paths: [x]\n",
-			`ag.yaml:2: sources[0] (a): kind "oktaa" is not one of ad, aws,`},
+			`ag.yaml:2: sources[0] (a): kind "oktaa" is not one of ad, aws, credential-report, entra, github, google, hr,`},
 		{"unknown field", "sources:\n  - name: a\n    kind: aws\n    pathz: [x]\n",
 			`ag.yaml:4: unknown field "pathz" in source`},
 		{"duplicate name", "sources:\n  - name: a\n    kind: aws\n    paths: [x]\n  - name: a\n    kind: k8s\n    paths: [y]\n",

@@ -25,9 +25,10 @@ const (
 )
 
 type saInfo struct {
-	ns, name  string
-	defined   bool
-	automount *bool
+	ns, name   string
+	defined    bool
+	automount  *bool
+	onBehalfOf string // from an annotation ending in "/on-behalf-of"
 }
 
 type roleDef struct {
@@ -488,6 +489,9 @@ func (b *builder) emitPrincipals() {
 		if s.automount != nil {
 			props["automountServiceAccountToken"] = strconv.FormatBool(*s.automount)
 		}
+		if s.onBehalfOf != "" {
+			props[graph.PropOnBehalfOf] = s.onBehalfOf
+		}
 		b.b.AddNode(graph.Node{ID: id, Kind: graph.KindAccount, Subkind: "k8s-serviceaccount",
 			Name: s.ns + "/" + s.name, Props: props})
 		for _, g := range []string{groupAllSAs, groupAllSAs + ":" + s.ns, groupAuthenticated} {
@@ -503,8 +507,14 @@ func (b *builder) emitPrincipals() {
 		if u == userAnonymous {
 			g = groupUnauthenticated
 		}
+		props := map[string]string{"name": u}
+		// OIDC-authenticated clusters name users by email: that is the key
+		// identity resolution links them by.
+		if looksLikeEmail(u) {
+			props[graph.PropEmail] = strings.ToLower(u)
+		}
 		b.b.AddNode(graph.Node{ID: b.userID(u), Kind: graph.KindAccount, Subkind: "k8s-user",
-			Name: u, Props: map[string]string{"name": u}})
+			Name: u, Props: props})
 		b.b.AddEdge(graph.Edge{From: b.userID(u), To: b.groupPrincipal(g), Kind: graph.EdgeMemberOf,
 			Via: []string{"implicit"}})
 	}
@@ -551,4 +561,10 @@ func (b *builder) emitAnyUser() {
 	for _, g := range slices.Sorted(maps.Keys(b.groups)) {
 		esc(b.groupID(g))
 	}
+}
+
+// looksLikeEmail reports whether a user name is an email address.
+func looksLikeEmail(u string) bool {
+	at := strings.IndexByte(u, '@')
+	return at > 0 && at < len(u)-1 && strings.Contains(u[at:], ".") && !strings.ContainsAny(u, " :/")
 }

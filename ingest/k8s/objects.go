@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -129,6 +130,11 @@ func (b *builder) addServiceAccount(o object) error {
 	s := b.serviceAccount(ns, sa.Metadata.Name)
 	s.defined = true
 	s.automount = sa.AutomountServiceAccountToken
+	for k, v := range sa.Metadata.Annotations {
+		if strings.HasSuffix(k, "/on-behalf-of") && strings.TrimSpace(v) != "" {
+			s.onBehalfOf = strings.ToLower(strings.TrimSpace(v))
+		}
+	}
 	b.rep.Kinds[o.kind]++
 	return nil
 }

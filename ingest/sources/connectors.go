@@ -15,6 +15,7 @@ import (
 	"github.com/accessgraph/accessgraph/ingest/entra"
 	"github.com/accessgraph/accessgraph/ingest/github"
 	"github.com/accessgraph/accessgraph/ingest/google"
+	"github.com/accessgraph/accessgraph/ingest/hr"
 	"github.com/accessgraph/accessgraph/ingest/okta"
 	"github.com/accessgraph/accessgraph/ingest/scim"
 )
@@ -142,4 +143,16 @@ func readSCIM(ctx context.Context, src *config.Source, opt Options) ([]*graph.Ba
 	}
 	b, err := scim.Fetch(ctx, c, o)
 	return one(src, b, err)
+}
+
+func readHR(_ context.Context, src *config.Source, _ Options) ([]*graph.Batch, error) {
+	var out []*graph.Batch
+	for _, p := range src.Paths {
+		b, err := hr.ParseFile(hr.Options{Name: orDefault(src.Options["name"], src.Name)}, p)
+		if err != nil {
+			return nil, fmt.Errorf("source %s: %w", src.Name, err)
+		}
+		out = append(out, b)
+	}
+	return out, nil
 }

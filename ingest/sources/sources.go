@@ -38,6 +38,7 @@ var readers = map[string]reader{
 	"github":            readGitHub,
 	"ad":                readAD,
 	"scim":              readSCIM,
+	"hr":                readHR,
 }
 
 // Fetch returns a scheduler Fetcher bound to opt.

@@ -11,9 +11,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/accessgraph/accessgraph/graph"
+	"github.com/accessgraph/accessgraph/graph/bench"
 	"github.com/accessgraph/accessgraph/graph/projection"
 	"github.com/accessgraph/accessgraph/ingest/aws"
-	"github.com/accessgraph/accessgraph/ingest/k8s"
 	"github.com/accessgraph/accessgraph/ingest/synth"
 )
 
@@ -134,36 +134,11 @@ func (g *globals) demo(ctx context.Context, out io.Writer, f genFlags, sf serveF
 func parseManifest(dir string, m *synth.Manifest) ([]*graph.Batch, error) {
 	var levels *aws.ActionLevels
 	if p := defaultLevelsPath(); p != "" {
-		lv, err := aws.LoadActionLevels(p)
-		if err == nil {
+		if lv, err := aws.LoadActionLevels(p); err == nil {
 			levels = lv
 		}
 	}
-	var gaad, reports []string
-	for _, f := range m.Files.AWSAuthorizationDetails {
-		gaad = append(gaad, filepath.Join(dir, f.Path))
-	}
-	for _, f := range m.Files.AWSCredentialReports {
-		reports = append(reports, filepath.Join(dir, f.Path))
-	}
-	batches, err := parseAWS(levels, m.Options.Now, gaad)
-	if err != nil {
-		return nil, err
-	}
-	rb, err := parseCredReports(m.Options.Now, reports)
-	if err != nil {
-		return nil, err
-	}
-	batches = append(batches, rb...)
-	for _, f := range m.Files.K8s {
-		b, err := k8s.ParseFiles(k8s.Options{Cluster: f.Cluster, DefaultNamespace: f.DefaultNamespace},
-			filepath.Join(dir, f.Path))
-		if err != nil {
-			return nil, err
-		}
-		batches = append(batches, b)
-	}
-	return batches, nil
+	return bench.Parse(dir, m, levels)
 }
 
 // demoSubject picks a principal worth asking about: the first planted item's

@@ -49,6 +49,8 @@ var exportKinds = []exportKind{
 		"accessgraph ingest github --org acme ./github-export", []string{"org"}},
 	{"ad", "Load Active Directory from SharpHound / BloodHound JSON files, a folder of them, or its zip",
 		"accessgraph ingest ad ./20240305110018_BloodHound.zip", []string{"domain"}},
+	{"hr", "Load an HR roster CSV (employee_id, email, status, ...): who works here, and who left",
+		"accessgraph ingest hr --name acme people.csv", []string{"name"}},
 	{"scim", "Load SCIM 2.0 Users and Groups (a resource or a ListResponse per file)",
 		"accessgraph ingest scim --host scim.example.com users.json groups.json", []string{"host"}},
 }

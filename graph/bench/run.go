@@ -1,0 +1,231 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime"
+	"text/tabwriter"
+	"time"
+
+	"github.com/accessgraph/accessgraph/graph"
+	"github.com/accessgraph/accessgraph/graph/projection"
+	"github.com/accessgraph/accessgraph/ingest"
+	"github.com/accessgraph/accessgraph/ingest/aws"
+)
+
+// Engine answers the three questions; the projection and the Cypher engine
+// both satisfy it (through ProjectionEngine for the former).
+type Engine interface {
+	BlastRadius(ctx context.Context, q projection.BlastRadiusQuery) (*projection.BlastRadiusResult, error)
+	Paths(ctx context.Context, q projection.PathsQuery) ([]projection.Path, error)
+	WhoCanReach(ctx context.Context, q projection.WhoCanReachQuery) (*projection.WhoCanReachResult, error)
+}
+
+// ProjectionEngine adapts a snapshot to Engine.
+type ProjectionEngine struct{ S *projection.Snapshot }
+
+// BlastRadius implements Engine.
+func (p ProjectionEngine) BlastRadius(_ context.Context, q projection.BlastRadiusQuery) (*projection.BlastRadiusResult, error) {
+	return p.S.BlastRadius(q)
+}
+
+// Paths implements Engine.
+func (p ProjectionEngine) Paths(_ context.Context, q projection.PathsQuery) ([]projection.Path, error) {
+	return p.S.Paths(q)
+}
+
+// WhoCanReach implements Engine.
+func (p ProjectionEngine) WhoCanReach(_ context.Context, q projection.WhoCanReachQuery) (*projection.WhoCanReachResult, error) {
+	return p.S.WhoCanReach(q)
+}
+
+// Options configures Run.
+type Options struct {
+	Identities int
+	Seed       int64
+	// Queries is the number of sampled queries of each kind (default 200).
+	Queries int
+	// Dir caches the generated company's exports.
+	Dir string
+	// Levels is the AWS action catalogue (nil: the verb heuristic).
+	Levels *aws.ActionLevels
+	// Embedded opens an empty embedded store.
+	Embedded func() (graph.Store, error)
+	// Neo4j, if set, opens the Neo4j store (emptied of the company's sources
+	// by sweeping); Cypher then builds the Cypher engine over it.
+	Neo4j  func() (graph.Store, error)
+	Cypher func(graph.Store) Engine
+	// CypherQueries is the number of sampled queries through Cypher (default 50).
+	CypherQueries int
+	// Log receives progress lines (may be nil).
+	Log func(msg string, args ...any)
+}
+
+// Report is what Run measured.
+type Report struct {
+	Identities, Nodes, Edges    int
+	Generate, Parse             time.Duration
+	EmbeddedIngest              time.Duration
+	EmbeddedRate                float64 // elements per second
+	Neo4jIngest                 time.Duration
+	Neo4jRate                   float64
+	ProjectionBuild             time.Duration
+	ProjectionNodes, ProjEdges  int
+	EdgeArrayBytesPerEdge       float64 // the CSR arrays alone
+	HeapBytesPerEdge            float64 // whole snapshot heap (nodes, attributes) per edge
+	Blast, Paths, Reach         Latency // projection
+	CypherBlast, CypherPaths    Latency
+	CypherReach                 Latency
+	PathsFound, ReachersAverage float64
+}
+
+// Run generates (or reuses) the company, ingests it, builds the projection
+// and times the three queries, through Cypher too when configured.
+func Run(ctx context.Context, opt Options) (*Report, error) {
+	if opt.Queries == 0 {
+		opt.Queries = 200
+	}
+	if opt.CypherQueries == 0 {
+		opt.CypherQueries = 50
+	}
+	logf := opt.Log
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	rep := &Report{Identities: opt.Identities}
+	logf("loading company", "identities", opt.Identities, "dir", opt.Dir)
+	c, err := LoadCompany(opt.Dir, opt.Identities, opt.Seed, opt.Levels)
+	if err != nil {
+		return nil, err
+	}
+	rep.Nodes, rep.Edges, rep.Generate, rep.Parse = c.Nodes, c.Edges, c.GenerateTime, c.ParseTime
+
+	st, err := opt.Embedded()
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	logf("ingesting into the embedded store", "elements", c.Nodes+c.Edges)
+	if rep.EmbeddedIngest, err = ingestAll(ctx, st, c.Batches); err != nil {
+		return nil, err
+	}
+	rep.EmbeddedRate = float64(c.Nodes+c.Edges) / rep.EmbeddedIngest.Seconds()
+
+	logf("building the projection")
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	snap, err := projection.Build(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	s := snap.Stats()
+	rep.ProjectionBuild, rep.ProjectionNodes, rep.ProjEdges = s.BuildTime, s.Nodes, s.Edges
+	rep.EdgeArrayBytesPerEdge = float64(snap.MemoryBytes()) / float64(max(s.Edges, 1))
+	rep.HeapBytesPerEdge = float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(max(s.Edges, 1))
+
+	smp, err := Draw(snap, opt.Queries, uint64(opt.Seed))
+	if err != nil {
+		return nil, err
+	}
+	logf("timing projection queries", "queries", opt.Queries)
+	eng := ProjectionEngine{S: snap}
+	if rep.Blast, rep.Paths, rep.Reach, err = timeQueries(ctx, eng, smp, opt.Queries, rep); err != nil {
+		return nil, err
+	}
+	if opt.Neo4j == nil {
+		return rep, nil
+	}
+	n4, err := opt.Neo4j()
+	if err != nil {
+		return nil, err
+	}
+	defer n4.Close()
+	logf("ingesting into Neo4j", "elements", c.Nodes+c.Edges)
+	if rep.Neo4jIngest, err = ingestAll(ctx, n4, c.Batches); err != nil {
+		return nil, err
+	}
+	rep.Neo4jRate = float64(c.Nodes+c.Edges) / rep.Neo4jIngest.Seconds()
+	logf("timing Cypher queries", "queries", opt.CypherQueries)
+	var ignore Report
+	rep.CypherBlast, rep.CypherPaths, rep.CypherReach, err = timeQueries(ctx, opt.Cypher(n4), smp,
+		min(opt.CypherQueries, opt.Queries), &ignore)
+	return rep, err
+}
+
+func ingestAll(ctx context.Context, st graph.Store, batches []*graph.Batch) (time.Duration, error) {
+	start := time.Now()
+	for _, b := range batches {
+		if _, err := ingest.Write(ctx, st, b, ingest.WriteOptions{BatchSize: 20000}); err != nil {
+			return 0, err
+		}
+	}
+	return time.Since(start), nil
+}
+
+func timeQueries(ctx context.Context, eng Engine, smp *Sample, n int, rep *Report) (br, ps, wr Latency, err error) {
+	paths, reachers := 0, 0
+	br, err = Measure(min(n, len(smp.Principals)), func(i int) error {
+		_, err := eng.BlastRadius(ctx, projection.BlastRadiusQuery{From: smp.Principals[i]})
+		return err
+	})
+	if err != nil {
+		return br, ps, wr, fmt.Errorf("blast radius: %w", err)
+	}
+	ps, err = Measure(min(n, len(smp.Pairs)), func(i int) error {
+		p, err := eng.Paths(ctx, projection.PathsQuery{From: smp.Pairs[i][0], To: smp.Pairs[i][1],
+			MaxDepth: 6, MaxPaths: 100})
+		paths += len(p)
+		return err
+	})
+	if err != nil {
+		return br, ps, wr, fmt.Errorf("paths: %w", err)
+	}
+	wr, err = Measure(min(n, len(smp.Resources)), func(i int) error {
+		r, err := eng.WhoCanReach(ctx, projection.WhoCanReachQuery{Resource: smp.Resources[i]})
+		if r != nil {
+			reachers += len(r.Reachers)
+		}
+		return err
+	})
+	if err != nil {
+		return br, ps, wr, fmt.Errorf("who can reach: %w", err)
+	}
+	rep.PathsFound = float64(paths) / float64(max(ps.N, 1))
+	rep.ReachersAverage = float64(reachers) / float64(max(wr.N, 1))
+	return br, ps, wr, nil
+}
+
+// Print writes the report as a table.
+func (r *Report) Print(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "company\t%d identities: %d nodes, %d edges (generate %s, parse %s)\n", r.Identities,
+		r.Nodes, r.Edges, r.Generate.Round(time.Millisecond), r.Parse.Round(time.Millisecond))
+	fmt.Fprintf(tw, "ingest, embedded\t%s\t%.0f elements/s\n", r.EmbeddedIngest.Round(time.Millisecond), r.EmbeddedRate)
+	if r.Neo4jIngest > 0 {
+		fmt.Fprintf(tw, "ingest, Neo4j\t%s\t%.0f elements/s\n", r.Neo4jIngest.Round(time.Millisecond), r.Neo4jRate)
+	}
+	fmt.Fprintf(tw, "projection build\t%s\t%d nodes, %d edges; %.1f B/edge in edge arrays, %.1f B/edge on the heap in all\n",
+		r.ProjectionBuild.Round(time.Millisecond), r.ProjectionNodes, r.ProjEdges, r.EdgeArrayBytesPerEdge,
+		r.HeapBytesPerEdge)
+	fmt.Fprintf(tw, "\nquery\tprojection\tcypher\tratio (p50)\n")
+	row := func(name string, p, c Latency) {
+		ratio := "-"
+		if c.N > 0 && p.P50 > 0 {
+			ratio = fmt.Sprintf("%.0fx", float64(c.P50)/float64(p.P50))
+		}
+		cy := "-"
+		if c.N > 0 {
+			cy = c.String()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", name, p, cy, ratio)
+	}
+	row("blastRadius", r.Blast, r.CypherBlast)
+	row("paths (depth 6, 100)", r.Paths, r.CypherPaths)
+	row("whoCanReach", r.Reach, r.CypherReach)
+	fmt.Fprintf(tw, "\n\t%.1f paths per pair, %.1f reachers per resource on average\n", r.PathsFound, r.ReachersAverage)
+	_ = tw.Flush()
+}
