@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/accessgraph/accessgraph/gql/model"
+	"github.com/accessgraph/accessgraph/graph/projection"
 )
 
 // Page sizes of connections.
@@ -102,4 +103,21 @@ func pageOf[T, E any](w window, items []T, edge func(cursor string, item T) E) [
 		out = append(out, edge(w.cursor(i), it))
 	}
 	return out
+}
+
+// witnessWindow is the range of results a page will show, so the engine
+// builds witness paths for those only. It is computed before the query runs
+// and never fails: a bad first or after is reported by pageWindow after it.
+func witnessWindow(first *int, after *string) projection.Window {
+	n := DefaultFirst
+	if first != nil && *first >= 0 && *first <= MaxFirst {
+		n = *first
+	}
+	start := 0
+	if after != nil && *after != "" {
+		if _, off, err := decodeCursor("after", *after); err == nil {
+			start = off + 1
+		}
+	}
+	return projection.Window{Offset: start, Limit: max(n, 1)}
 }

@@ -99,7 +99,7 @@ func (r *queryResolver) BlastRadius(ctx context.Context, id string, minPrivilege
 	if err != nil {
 		return model.BlastRadius{}, err
 	}
-	q := projection.BlastRadiusQuery{From: id, MaxDepth: intArg(maxDepth, 0)}
+	q := projection.BlastRadiusQuery{From: id, MaxDepth: intArg(maxDepth, 0), Witnesses: witnessWindow(first, after)}
 	if err := checkRange("maxDepth", q.MaxDepth, 0, maxReachDepth); err != nil {
 		return model.BlastRadius{}, err
 	}
@@ -179,7 +179,8 @@ func (r *queryResolver) WhoCanReach(ctx context.Context, resource string, minPri
 	if err != nil {
 		return model.WhoCanReach{}, err
 	}
-	q := projection.WhoCanReachQuery{Resource: resource, Kinds: kinds, MaxDepth: intArg(maxDepth, 0)}
+	q := projection.WhoCanReachQuery{Resource: resource, Kinds: kinds, MaxDepth: intArg(maxDepth, 0),
+		Witnesses: witnessWindow(first, after)}
 	if err := checkRange("maxDepth", q.MaxDepth, 0, maxReachDepth); err != nil {
 		return model.WhoCanReach{}, err
 	}

@@ -245,31 +245,55 @@ func (s *Snapshot) BlastRadius(q BlastRadiusQuery) (*BlastRadiusResult, error) {
 
 	res := &BlastRadiusResult{From: s.ref(root), Totals: newTotals()}
 	res.Totals.Principals = len(w.visited)
+	type item struct {
+		a *reachAcc
+		p graph.Privilege
+	}
+	var items []item
 	for _, a := range accs {
 		n := &s.nodes[a.res]
 		p := a.top()
 		if p == graph.PrivNone || p < q.MinPrivilege || n.Sensitivity < q.MinSensitivity {
 			continue
 		}
-		wp := s.witness(w, accs, a.res, p)
-		acts := a.actionList(s)
-		if a.best[p].parent >= 0 {
-			acts = unionSorted(acts, wp.Actions)
-		}
-		res.Reaches = append(res.Reaches, Reach{Resource: s.ref(a.res), Privilege: p, Actions: acts,
-			Witness: wp})
+		items = append(items, item{a: a, p: p})
 		res.Totals.add(p, n.Sensitivity)
 	}
-	slices.SortFunc(res.Reaches, func(x, y Reach) int {
-		if x.Privilege != y.Privilege {
-			return int(y.Privilege) - int(x.Privilege)
+	slices.SortFunc(items, func(x, y item) int {
+		if x.p != y.p {
+			return int(y.p) - int(x.p)
 		}
-		if x.Resource.Sensitivity != y.Resource.Sensitivity {
-			return int(y.Resource.Sensitivity) - int(x.Resource.Sensitivity)
+		nx, ny := &s.nodes[x.a.res], &s.nodes[y.a.res]
+		if nx.Sensitivity != ny.Sensitivity {
+			return int(ny.Sensitivity) - int(nx.Sensitivity)
 		}
-		return strings.Compare(x.Resource.ID, y.Resource.ID)
+		return strings.Compare(nx.ID, ny.ID)
 	})
+	res.Reaches = make([]Reach, len(items))
+	for i, it := range items {
+		r := Reach{Resource: s.ref(it.a.res), Privilege: it.p, Actions: it.a.actionList(s)}
+		inherited := it.a.best[it.p].parent >= 0
+		if q.Witnesses.Contains(i) {
+			r.Witness = s.witness(w, accs, it.a.res, it.p)
+			if inherited {
+				r.Actions = unionSorted(r.Actions, r.Witness.Actions)
+			}
+		} else if inherited {
+			r.Actions = unionSorted(r.Actions, s.attrs[s.eattr[s.accessEdgeOf(accs, it.a.res, it.p)]].actions)
+		}
+		res.Reaches[i] = r
+	}
 	return res, nil
+}
+
+// accessEdgeOf follows the containment chain by which resource r is reached
+// at tier p back to its ACCESS edge.
+func (s *Snapshot) accessEdgeOf(accs map[int32]*reachAcc, r int32, p graph.Privilege) uint32 {
+	b := accs[r].best[p]
+	for b.parent >= 0 {
+		b = accs[b.parent].best[p]
+	}
+	return b.edge
 }
 
 // witness rebuilds the path by which resource r is reached at tier p.

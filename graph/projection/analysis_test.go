@@ -268,7 +268,7 @@ func randomGraph(rng *rand.Rand, nPrincipals, nResources, nEdges int) ([]graph.N
 		from := fmt.Sprintf("p%02d", rng.IntN(nPrincipals))
 		if rng.IntN(3) == 0 {
 			to := fmt.Sprintf("r%02d", rng.IntN(nResources))
-			add(edge(from, graph.EdgeAccess, to, graph.Privilege(1+rng.IntN(3))))
+			add(edge(from, graph.EdgeAccess, to, graph.Privilege(1+rng.IntN(3)), fmt.Sprintf("act%d", rng.IntN(3))))
 			continue
 		}
 		to := fmt.Sprintf("p%02d", rng.IntN(nPrincipals))
@@ -457,4 +457,44 @@ func TestContainment(t *testing.T) {
 	br, err = s.BlastRadius(BlastRadiusQuery{From: "ops", MaxDepth: 2})
 	require.NoError(t, err)
 	require.Equal(t, 2, br.Totals.Resources)
+}
+
+// Asking for a window of witnesses changes nothing but which witnesses are
+// built: order, privileges and actions are those of the full answer.
+func TestWitnessWindow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 7))
+	nodes, edges := randomGraph(rng, 30, 12, 160)
+	s := FromElements(nodes, edges)
+	for _, n := range nodes[:30] {
+		full, err := s.BlastRadius(BlastRadiusQuery{From: n.ID})
+		require.NoError(t, err)
+		win, err := s.BlastRadius(BlastRadiusQuery{From: n.ID, Witnesses: Window{Offset: 2, Limit: 3}})
+		require.NoError(t, err)
+		require.Len(t, win.Reaches, len(full.Reaches))
+		for i := range full.Reaches {
+			require.Equal(t, full.Reaches[i].Resource, win.Reaches[i].Resource)
+			require.Equal(t, full.Reaches[i].Privilege, win.Reaches[i].Privilege)
+			require.Equal(t, full.Reaches[i].Actions, win.Reaches[i].Actions)
+			if i >= 2 && i < 5 {
+				require.Equal(t, full.Reaches[i].Witness, win.Reaches[i].Witness)
+			} else {
+				require.Empty(t, win.Reaches[i].Witness.Steps)
+			}
+		}
+	}
+	for _, n := range nodes[30:] {
+		full, err := s.WhoCanReach(WhoCanReachQuery{Resource: n.ID})
+		require.NoError(t, err)
+		win, err := s.WhoCanReach(WhoCanReachQuery{Resource: n.ID, Witnesses: Window{Offset: 1, Limit: 2}})
+		require.NoError(t, err)
+		require.Len(t, win.Reachers, len(full.Reachers))
+		for i := range full.Reachers {
+			require.Equal(t, full.Reachers[i].Principal, win.Reachers[i].Principal)
+			require.Equal(t, full.Reachers[i].Privilege, win.Reachers[i].Privilege)
+			require.Equal(t, full.Reachers[i].Actions, win.Reachers[i].Actions)
+			if i >= 1 && i < 3 {
+				require.Equal(t, full.Reachers[i].Witness, win.Reachers[i].Witness)
+			}
+		}
+	}
 }

@@ -44,8 +44,23 @@ type Path struct {
 // Len returns the number of steps in p.
 func (p *Path) Len() int { return len(p.Steps) }
 
+// Window selects which results of a query get their witness path built:
+// results [Offset, Offset+Limit) in the result order. A zero Limit means all.
+// Building witnesses is most of the cost of a large answer, and a client
+// pages through it, so the GraphQL layer asks only for the page it returns.
+type Window struct {
+	Offset, Limit int
+}
+
+// Contains reports whether result i is in the window.
+func (w Window) Contains(i int) bool {
+	return w.Limit <= 0 || (i >= w.Offset && i < w.Offset+w.Limit)
+}
+
 // BlastRadiusQuery asks what an identity (or any principal) can reach.
 type BlastRadiusQuery struct {
+	// Witnesses selects the results whose Witness is filled (zero: all).
+	Witnesses Window
 	// From is the ID of the starting node.
 	From string
 	// MinPrivilege drops reached resources below this tier.
@@ -95,6 +110,8 @@ type PathsQuery struct {
 
 // WhoCanReachQuery asks which principals reach a resource.
 type WhoCanReachQuery struct {
+	// Witnesses selects the results whose Witness is filled (zero: all).
+	Witnesses Window
 	// Resource is the ID of the target node.
 	Resource string
 	// MinPrivilege drops principals whose best privilege is lower.

@@ -3,6 +3,7 @@ package projection
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/accessgraph/accessgraph/graph"
 )
@@ -293,6 +294,13 @@ func (s *Snapshot) WhoCanReach(q WhoCanReachQuery) (*WhoCanReachResult, error) {
 	// listed again, but a lower tier's search may pass through it when a
 	// depth bound is set (its higher-tier route may be too long there).
 	var tier []seed
+	type found struct {
+		u    int32
+		p    graph.Privilege
+		dist int32
+		wp   *Path // built at once when a depth bound forbids deferring
+	}
+	var hits []found
 	for p := int(graph.PrivAdmin); p >= int(graph.PrivNone); p-- {
 		tier = tier[:0]
 		for _, sd := range all {
@@ -305,7 +313,9 @@ func (s *Snapshot) WhoCanReach(q WhoCanReachQuery) (*WhoCanReachResult, error) {
 		}
 		w.reset2()
 		// Without a depth bound, everything behind a node reached at a higher
-		// tier is reached at that tier too, so the search can stop there.
+		// tier is reached at that tier too, so the search can stop there, and
+		// the parent pointers of every tier survive the later tiers: the
+		// witnesses can be built at the end, for the requested window only.
 		s.layeredReverse(w, tier, limit, limit == 0, func(u int32) {
 			if w.seen(u) {
 				return
@@ -315,15 +325,61 @@ func (s *Snapshot) WhoCanReach(q WhoCanReachQuery) (*WhoCanReachResult, error) {
 			if pv < q.MinPrivilege || (len(q.Kinds) > 0 && !containsKind(q.Kinds, s.nodes[u].Kind)) {
 				return
 			}
-			wp := s.reversePath(w, u, t)
-			res.Reachers = append(res.Reachers, Reacher{
-				Principal: s.ref(u), Privilege: pv, Actions: wp.Actions, Witness: wp,
-			})
+			f := found{u: u, p: pv, dist: w.dist2[u]}
+			if limit > 0 {
+				wp := s.reversePath(w, u, t)
+				f.wp = &wp
+			}
+			hits = append(hits, f)
 			res.ByPrivilege[pv]++
 		})
 	}
-	sortReachers(res.Reachers)
+	slices.SortFunc(hits, func(x, y found) int {
+		if x.p != y.p {
+			return int(y.p) - int(x.p)
+		}
+		if x.dist != y.dist {
+			return int(x.dist - y.dist)
+		}
+		return strings.Compare(s.nodes[x.u].ID, s.nodes[y.u].ID)
+	})
+	res.Reachers = make([]Reacher, len(hits))
+	for i, h := range hits {
+		r := Reacher{Principal: s.ref(h.u), Privilege: h.p}
+		switch {
+		case h.wp != nil:
+			r.Witness = *h.wp
+			r.Actions = r.Witness.Actions
+		case q.Witnesses.Contains(i):
+			r.Witness = s.reversePath(w, h.u, t)
+			r.Actions = r.Witness.Actions
+		default:
+			if e, ok := s.chainAccess(w, h.u, t); ok {
+				r.Actions = s.attrs[s.eattr[e]].actions
+			}
+		}
+		res.Reachers[i] = r
+	}
 	return res, nil
+}
+
+// chainAccess finds the ACCESS edge on the reverse search's path from u to
+// t without building the path.
+func (s *Snapshot) chainAccess(w *workspace, u, t int32) (uint32, bool) {
+	for v := u; v != t; {
+		var next int32
+		var e uint32
+		if w.inChain(v) {
+			next, e = w.parent3[v], w.pedge3[v]
+		} else {
+			next, e = w.parent[v], w.pedge[v]
+		}
+		if s.ekind[e].Terminal() {
+			return e, true
+		}
+		v = next
+	}
+	return 0, false
 }
 
 // reversePath follows the reverse search's parent pointers from u to t:
@@ -357,20 +413,3 @@ func containsKind(ks []graph.Kind, k graph.Kind) bool {
 	return false
 }
 
-func sortReachers(rs []Reacher) {
-	slices.SortFunc(rs, func(x, y Reacher) int {
-		if x.Privilege != y.Privilege {
-			return int(y.Privilege) - int(x.Privilege)
-		}
-		if lx, ly := len(x.Witness.Steps), len(y.Witness.Steps); lx != ly {
-			return lx - ly
-		}
-		switch {
-		case x.Principal.ID < y.Principal.ID:
-			return -1
-		case x.Principal.ID > y.Principal.ID:
-			return 1
-		}
-		return 0
-	})
-}
