@@ -61,7 +61,8 @@ func Compare(ctx context.Context, snap *projection.Snapshot, eng *Engine, sample
 		q := QueryReport{Query: name}
 		var err error
 		q.Projection, err = bench.Measure(n, func(i int) error {
-			sizes[i], err = proj(i)
+			c, err := proj(i)
+			sizes[i] = c
 			return err
 		})
 		if err != nil {
