@@ -41,7 +41,7 @@ func BenchmarkBlastRadius10k(b *testing.B) {
 	b.ResetTimer()
 	i := 0
 	for b.Loop() {
-		_, err := s.BlastRadius(projection.BlastRadiusQuery{From: smp.Principals[i%len(smp.Principals)]})
+		_, err := s.BlastRadius(projection.BlastRadiusQuery{From: smp.Principals[i%len(smp.Principals)], Witnesses: firstPage})
 		require.NoError(b, err)
 		i++
 	}
@@ -64,7 +64,7 @@ func BenchmarkWhoCanReach10k(b *testing.B) {
 	b.ResetTimer()
 	i := 0
 	for b.Loop() {
-		_, err := s.WhoCanReach(projection.WhoCanReachQuery{Resource: smp.Resources[i%len(smp.Resources)]})
+		_, err := s.WhoCanReach(projection.WhoCanReachQuery{Resource: smp.Resources[i%len(smp.Resources)], Witnesses: firstPage})
 		require.NoError(b, err)
 		i++
 	}

@@ -10,6 +10,11 @@ import (
 	"github.com/accessgraph/accessgraph/graph/projection"
 )
 
+// firstPage is what a GraphQL client's first page asks for: witnesses of the
+// first 50 results (the totals and every result's privilege are computed in
+// full either way).
+var firstPage = projection.Window{Limit: 50}
+
 // Sample is a fixed set of query inputs drawn from a snapshot.
 type Sample struct {
 	// Principals are accounts and identities to ask blast radius for.

@@ -169,7 +169,7 @@ func ingestAll(ctx context.Context, st graph.Store, batches []*graph.Batch) (tim
 func timeQueries(ctx context.Context, eng Engine, smp *Sample, n int, rep *Report) (br, ps, wr Latency, err error) {
 	paths, reachers := 0, 0
 	br, err = Measure(min(n, len(smp.Principals)), func(i int) error {
-		_, err := eng.BlastRadius(ctx, projection.BlastRadiusQuery{From: smp.Principals[i]})
+		_, err := eng.BlastRadius(ctx, projection.BlastRadiusQuery{From: smp.Principals[i], Witnesses: firstPage})
 		return err
 	})
 	if err != nil {
@@ -185,7 +185,7 @@ func timeQueries(ctx context.Context, eng Engine, smp *Sample, n int, rep *Repor
 		return br, ps, wr, fmt.Errorf("paths: %w", err)
 	}
 	wr, err = Measure(min(n, len(smp.Resources)), func(i int) error {
-		r, err := eng.WhoCanReach(ctx, projection.WhoCanReachQuery{Resource: smp.Resources[i]})
+		r, err := eng.WhoCanReach(ctx, projection.WhoCanReachQuery{Resource: smp.Resources[i], Witnesses: firstPage})
 		if r != nil {
 			reachers += len(r.Reachers)
 		}
