@@ -128,8 +128,11 @@ func (p *Provider) addGrant(b *graph.Batch, g *grantRec) {
 			"grantedAt": g.CreatedAt.Format(time.RFC3339), "updatedAt": g.UpdatedAt.Format(time.RFC3339)}})
 	b.AddEdge(graph.Edge{From: p.clientNodeID(g.ClientID), To: id, Kind: graph.EdgeDelegates, Actions: g.Scopes,
 		Props: map[string]string{"scopes": scopes}})
-	b.AddEdge(graph.Edge{From: id, To: p.accountID(g.Subject), Kind: graph.EdgeDelegates, Actions: g.Scopes,
+	// The consent lets the client act for the user within its scopes only:
+	// ON_BEHALF_OF records whose it is without passing the user's power on.
+	b.AddEdge(graph.Edge{From: id, To: p.accountID(g.Subject), Kind: graph.EdgeOnBehalfOf, Actions: g.Scopes,
 		Props: map[string]string{"scopes": scopes}})
+	b.AddEdge(graph.Edge{From: p.accountID(g.Subject), To: id, Kind: graph.EdgeOwns})
 }
 
 func sourceFor(issuer string) string {

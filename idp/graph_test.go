@@ -39,8 +39,10 @@ func TestGraphSync(t *testing.T) {
 	e, ok := b.Edge(graph.EdgeID(o.p.clientNodeID("web"), graph.EdgeDelegates, g.ID))
 	require.True(t, ok)
 	require.Equal(t, []string{"email", "offline_access", "openid"}, e.Actions)
+	_, ok = b.Edge(graph.EdgeID(g.ID, graph.EdgeOnBehalfOf, acct))
+	require.True(t, ok, "the consent is linked to alice without passing her power on")
 	_, ok = b.Edge(graph.EdgeID(g.ID, graph.EdgeDelegates, acct))
-	require.True(t, ok)
+	require.False(t, ok)
 
 	st, err := embedded.Open(t.TempDir(), embedded.Options{})
 	require.NoError(t, err)

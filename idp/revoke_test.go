@@ -32,10 +32,10 @@ func loginTokens(t *testing.T, o *testOP, b *browser, clientID, secret, scope st
 func credentialsOf(b *graph.Batch, account string) []string {
 	var out []string
 	for _, e := range b.Edges() {
-		if e.From == account && e.Kind == graph.EdgeOwns {
+		if e.From == account && e.Kind == graph.EdgeOwns && !slices.Contains(out, e.To) {
 			out = append(out, e.To)
 		}
-		if e.To == account && e.Kind == graph.EdgeDelegates {
+		if e.To == account && e.Kind == graph.EdgeOnBehalfOf && !slices.Contains(out, e.From) {
 			out = append(out, e.From)
 		}
 	}
