@@ -33,21 +33,43 @@ CALL (s, skip) {
 DELETE s
 RETURN count(*) AS c`
 
-// applyEdgesQuery applies up to $batch staged edges and deletes them from
-// the staging. An edge whose endpoint is no longer stored (swept by another
-// source's run since it was staged) is dropped: it would dangle.
-const applyEdgesQuery = `MATCH (s:StagedEdge {run: $run})
-WITH s LIMIT $batch
-CALL (s) {
-  MATCH (a:Node {id: s.from})
-  MATCH (b:Node {id: s.to})
-  MERGE (a)-[r:$(s.type)]->(b)
-  SET r.id = s.id, r.privilege = s.privilege, r.actions = s.actions,
-      r.conditions = s.conditions, r.via = s.via, r.source = $source,
-      r.syncRun = $run, r.props = s.props
-}
-DELETE s
-RETURN count(*) AS c`
+// applyEdgesQuery applies the oldest staged chunk of edges (see
+// stageEdgesQuery) and deletes it, in one transaction; it returns 1, or 0
+// when nothing is left. Rows are applied in order, so an edge staged twice
+// ends with its last value. MERGE needs a static relationship type to
+// expand between the two endpoints (with a dynamic one Neo4j 5.26 scans
+// every relationship), so each kind has its own subquery and a row takes
+// the one of its type. An edge whose endpoint is no longer stored (swept by
+// another source's run since it was staged) is dropped: it would dangle.
+var applyEdgesQuery = func() string {
+	var b strings.Builder
+	// The lists are read once per chunk: indexing c.x[i] per row would read
+	// the whole property again for every row.
+	b.WriteString(`MATCH (c:StagedEdges {run: $run})
+WITH c ORDER BY c.seq LIMIT 1
+CALL (c) {
+  WITH c.ids AS ids, c.types AS types, c.froms AS froms, c.tos AS tos, c.privileges AS privileges,
+       c.props AS props, c.actions AS actions, c.actionsAt AS actionsAt, c.conditions AS conditions,
+       c.conditionsAt AS conditionsAt, c.via AS via, c.viaAt AS viaAt
+  UNWIND range(0, size(ids) - 1) AS i
+  WITH ids[i] AS id, types[i] AS type, froms[i] AS from, tos[i] AS to, privileges[i] AS privilege,
+       props[i] AS p, actions[actionsAt[i]..actionsAt[i + 1]] AS acts,
+       conditions[conditionsAt[i]..conditionsAt[i + 1]] AS conds, via[viaAt[i]..viaAt[i + 1]] AS vias
+`)
+	for _, k := range graph.EdgeKinds() {
+		b.WriteString(`  CALL (id, type, from, to, privilege, p, acts, conds, vias) {
+    WITH * WHERE type = '` + k.String() + `'
+    MATCH (a:Node {id: from})
+    MATCH (b:Node {id: to})
+    MERGE (a)-[r:` + k.String() + `]->(b)
+    SET r.id = id, r.privilege = privilege, r.props = p, r.actions = acts, r.conditions = conds,
+        r.via = vias, r.source = $source, r.syncRun = $run
+  }
+`)
+	}
+	b.WriteString("}\nDELETE c\nRETURN count(*) AS c")
+	return b.String()
+}()
 
 // overEdgeKinds is a subquery that unions pattern, with its relationship
 // variable r typed by each edge kind in turn (each part can use that type's
@@ -72,7 +94,7 @@ func overEdgeKinds(part string) string {
 //     here it accepts no upserts, cannot fail and is never abandoned.
 //  2. The staged nodes, then edges, are applied in batches; each batch
 //     merges its rows into the graph and deletes them from the staging in
-//     one transaction.
+//     one transaction (edges in the order they were staged).
 //  3. The sweep deletes, in batches, every relationship and node of the
 //     run's source whose syncRun is not this run, with every relationship
 //     touching a swept node; each batch adds what it deleted to the run's
@@ -145,10 +167,10 @@ func (s *Store) apply(ctx context.Context, r *graph.SyncRun) error {
 		labels = append(labels, kindLabels[k])
 	}
 	p := map[string]any{"run": r.ID, "source": r.Source, "batch": s.cfg.BatchSize, "labels": labels}
-	if _, err := s.loop(ctx, r.ID, "nodes", applyNodesQuery, p, nil); err != nil {
+	if _, err := s.loop(ctx, r.ID, "nodes", applyNodesQuery, p, s.cfg.BatchSize, nil); err != nil {
 		return fmt.Errorf("apply nodes: %w", err)
 	}
-	if _, err := s.loop(ctx, r.ID, "edges", applyEdgesQuery, p, nil); err != nil {
+	if _, err := s.loop(ctx, r.ID, "edges", applyEdgesQuery, p, 1, nil); err != nil {
 		return fmt.Errorf("apply edges: %w", err)
 	}
 	return nil
@@ -161,19 +183,19 @@ func (s *Store) sweep(ctx context.Context, r *graph.SyncRun) error {
 	// 1. The source's own stale relationships (each type by its index).
 	_, err := s.loop(ctx, r.ID, "sweep", overEdgeKinds(
 		`MATCH ()-[r]->() WHERE r.source = $source AND r.syncRun <> $run RETURN r`)+
-		`WITH r LIMIT $batch DELETE r RETURN count(*) AS c`, p, edges)
+		`WITH r LIMIT $batch DELETE r RETURN count(*) AS c`, p, s.cfg.BatchSize, edges)
 	if err != nil {
 		return fmt.Errorf("sweep edges: %w", err)
 	}
 	// 2. Relationships of any source that touch a stale node of the source.
 	_, err = s.loop(ctx, r.ID, "sweep", `MATCH (n:Node {source: $source}) WHERE n.syncRun <> $run
-		MATCH (n)-[r]-() WITH DISTINCT r LIMIT $batch DELETE r RETURN count(*) AS c`, p, edges)
+		MATCH (n)-[r]-() WITH DISTINCT r LIMIT $batch DELETE r RETURN count(*) AS c`, p, s.cfg.BatchSize, edges)
 	if err != nil {
 		return fmt.Errorf("sweep edges of stale nodes: %w", err)
 	}
 	// 3. The stale nodes.
 	_, err = s.loop(ctx, r.ID, "sweep", `MATCH (n:Node {source: $source}) WHERE n.syncRun <> $run
-		WITH n LIMIT $batch DETACH DELETE n RETURN count(*) AS c`, p,
+		WITH n LIMIT $batch DETACH DELETE n RETURN count(*) AS c`, p, s.cfg.BatchSize,
 		func(n int) string { return fmt.Sprintf("SET r.nodesSwept = r.nodesSwept + %d", n) })
 	if err != nil {
 		return fmt.Errorf("sweep nodes: %w", err)
@@ -181,12 +203,12 @@ func (s *Store) sweep(ctx context.Context, r *graph.SyncRun) error {
 	return nil
 }
 
-// loop runs a statement that handles up to $batch rows and returns their
+// loop runs a statement that handles up to batch rows and returns their
 // count c, each time in its own transaction, until it handles fewer than a
 // batch. Each transaction first checks that the run is still applying (and
 // refreshes its heartbeat); count, when set, returns a SET on the run r
 // that records the c rows in the same transaction.
-func (s *Store) loop(ctx context.Context, runID, step, q string, p map[string]any,
+func (s *Store) loop(ctx context.Context, runID, step, q string, p map[string]any, batch int,
 	count func(c int) string) (int, error) {
 	total := 0
 	for {
@@ -214,7 +236,7 @@ func (s *Store) loop(ctx context.Context, runID, step, q string, p map[string]an
 		if err := s.step(step); err != nil {
 			return total, err
 		}
-		if c < s.cfg.BatchSize {
+		if c < batch {
 			return total, nil
 		}
 	}

@@ -15,32 +15,56 @@
 // (lists of strings), source, syncRun and props (JSON). Sync runs are
 // :SyncRun nodes; schema versions applied by Open are :Migration nodes.
 //
-// # Writes and sweeps
+// # Staged runs
 //
-// Upserts are written as they come (UNWIND + MERGE on the stable id, in
-// managed write transactions of Config.BatchSize rows), tagged with the run
-// that wrote them. Unlike graph/embedded, which stages a run and applies it
-// at FinishRun, what a run has upserted is visible to readers before the run
-// finishes, and stays after a run fails: a failed run sweeps nothing, so what
-// earlier complete runs wrote is never removed by it, and the next complete
-// run of the source sweeps whatever the failed one wrote that the source no
-// longer reports.
+// Like graph/embedded, a run's upserts are staged and only applied, with the
+// sweep, by FinishRun: a run that fails, or whose process dies while it is
+// staging, never changes what Node, Scan and Counts return. A node is staged
+// as one (:StagedNode) with its fields, merged (UNWIND + MERGE,
+// Config.BatchSize rows per transaction) on a key of run and node ID, so
+// upserting it again in the same run replaces its staged copy. Edges are
+// staged a batch at a time as one (:StagedEdges) node holding the batch's
+// fields as lists, numbered in order, and applied in that order, so an edge
+// upserted twice in a run ends with its last value. Staging nodes carry no
+// :Node label: no reader sees them. UpsertEdges checks that both endpoints
+// are // stored or staged in the run.
 //
-// FinishRun sweeps, in batches, every relationship and node of the run's
-// source whose syncRun differs from the run (and every relationship of any
-// source touching a swept node), and only then marks the run complete: a
-// process that dies mid-sweep leaves the run active, never complete.
+// FinishRun first puts the run in an internal applying phase (a phase
+// property on the :SyncRun node; graph.SyncRun.Status stays active). Then,
+// in batches, each its own transaction: it merges the staged nodes, then
+// edges, into the graph (deleting each batch's staging in the same
+// transaction); sweeps every relationship and node of the run's source whose
+// syncRun is not the run, with every relationship of any source touching a
+// swept node (adding each batch's count to the run's stats in the same
+// transaction); and marks the run complete last. A Neo4j transaction cannot
+// hold a large run, so while FinishRun works readers may see a run partly
+// applied or partly swept; once applying has begun the run is only ever
+// rolled forward. What a crash leaves behind, by where it happens:
+//
+//   - while staging, or in FailRun: the run is active (or failed) and its
+//     staging invisible. AbandonStale marks it abandoned after
+//     Config.AbandonAfter without writes and deletes the staging; FailRun
+//     deletes it at once, and Open deletes what an interrupted FailRun left
+//     (the run keeps phase "purge" until its staging is gone).
+//   - after the run entered the applying phase, at any batch of applying or
+//     sweeping, or just before the run is marked complete: the run stays
+//     active in phase applying. It accepts no upserts, FailRun refuses it
+//     and AbandonStale never abandons it. FinishRun(runID) resumes it
+//     (applying what is still staged, sweeping what is still stale, then
+//     completing), and so does ResumeApplying, which Open calls, for a run
+//     that made no progress for Config.ResumeAfter (so that a FinishRun still
+//     running in another process is not raced). Every step is idempotent.
 //
 // A stub node (Props[graph.PropStub] == "true") never overwrites a node that
 // another source reported as a non-stub.
 //
 // Only one run per source should be active at a time: finishing a run sweeps
-// what a concurrent run of the same source wrote.
+// what a concurrent run of the same source applied before it.
 //
 // # Abandoned runs
 //
 // Several processes may share one Neo4j, so Open does not abandon every
-// active run: it marks abandoned only runs that have written nothing for
-// Config.AbandonAfter (default 6h, see AbandonStale). Every write of a run
-// refreshes its heartbeat.
+// active run: it marks abandoned only runs still staging that have written
+// nothing for Config.AbandonAfter (default 6h, see AbandonStale). Every
+// write of a run refreshes its heartbeat.
 package neo4jstore

@@ -64,7 +64,7 @@ func openCleanWith(t testing.TB, cfg Config) *Store {
 func wipe(ctx context.Context, s *Store) error {
 	for {
 		out, err := s.write(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
-			res, err := tx.Run(ctx, `MATCH (n) WHERE n:Node OR n:SyncRun OR n:StagedNode OR n:StagedEdge
+			res, err := tx.Run(ctx, `MATCH (n) WHERE n:Node OR n:SyncRun OR n:StagedNode OR n:StagedEdges
 				WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS c`, nil)
 			if err != nil {
 				return nil, err

@@ -212,7 +212,7 @@ func (s *Store) FailRun(ctx context.Context, runID string, cause error) (*graph.
 // purgeStaging deletes the staging of a failed or abandoned run, in
 // batches, then clears its purge phase.
 func (s *Store) purgeStaging(ctx context.Context, runID string) error {
-	for _, label := range []string{"StagedEdge", "StagedNode"} {
+	for _, label := range []string{"StagedEdges", "StagedNode"} {
 		q := `MATCH (s:` + label + ` {run: $run}) WITH s LIMIT $batch DELETE s RETURN count(*) AS c`
 		for {
 			out, err := s.write(ctx, func(tx neo4j.ManagedTransaction) (any, error) {

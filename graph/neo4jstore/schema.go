@@ -64,9 +64,8 @@ func migrations() []migration {
 	// v2: the staging of sync runs (see write.go).
 	v2 := []string{
 		"CREATE CONSTRAINT stagednode_sid IF NOT EXISTS FOR (s:StagedNode) REQUIRE s.sid IS UNIQUE",
-		"CREATE CONSTRAINT stagededge_sid IF NOT EXISTS FOR (s:StagedEdge) REQUIRE s.sid IS UNIQUE",
 		"CREATE INDEX stagednode_run IF NOT EXISTS FOR (s:StagedNode) ON (s.run)",
-		"CREATE INDEX stagededge_run IF NOT EXISTS FOR (s:StagedEdge) ON (s.run)",
+		"CREATE INDEX stagededges_run IF NOT EXISTS FOR (c:StagedEdges) ON (c.run)",
 	}
 	return []migration{{version: 1, statements: v1}, {version: 2, statements: v2}}
 }

@@ -30,6 +30,8 @@ func Run(t *testing.T, open Opener) {
 		{"SweepOnlyOwnSource", testSweepOwnSource},
 		{"SweepDanglingEdges", testSweepDangling},
 		{"FailedRunSweepsNothing", testFailedRun},
+		{"FailedRunChangesNothing", testFailedRunInvisible},
+		{"ActiveRunInvisible", testActiveRunInvisible},
 		{"StubNeverOverwritesOwner", testStub},
 		{"RejectsWrongSource", testWrongSource},
 		{"RoundTripFields", testRoundTrip},
@@ -279,4 +281,139 @@ func testAfterFinish(t *testing.T, st graph.Store) {
 	done := Ingest(t, st, sample("s1", 0))
 	err := st.UpsertNodes(ctx, done.ID, sample("s1", 0).Nodes())
 	require.ErrorIs(t, err, graph.ErrRunNotActive)
+}
+
+// changed is what a second pass of sample(source, 1) reports when alice
+// was renamed, the role's access to the bucket dropped to read, user000
+// left and carol joined eng.
+func changed(source string) *graph.Batch {
+	b := graph.NewBatch(source)
+	p := source + ":"
+	for _, n := range sample(source, 0).Nodes() {
+		if n.ID == p+"alice" {
+			n.Name = "alice.renamed"
+		}
+		b.AddNode(n)
+	}
+	b.AddNode(graph.Node{ID: p + "carol", Kind: graph.KindAccount, Name: "carol"})
+	for _, e := range sample(source, 0).Edges() {
+		if e.Kind == graph.EdgeAccess {
+			e.Privilege, e.Actions = graph.PrivRead, []string{"s3:GetObject"}
+		}
+		b.AddEdge(e)
+	}
+	b.AddEdge(graph.Edge{From: p + "carol", To: p + "eng", Kind: graph.EdgeMemberOf})
+	return b
+}
+
+// state is what readers see of sample(s1, 1) and its changes: every node
+// and edge (Dump), the counts, and alice's name, her run and the access
+// edge's privilege as Node and Scan report them.
+type state struct {
+	nodes, edges []string
+	n, e         int
+	alice        string
+	aliceRun     string
+	access       graph.Privilege
+	carolErr     error
+}
+
+func observe(t *testing.T, st graph.Store) state {
+	t.Helper()
+	ctx := context.Background()
+	var s state
+	s.nodes, s.edges = Dump(t, st)
+	var err error
+	s.n, s.e, err = st.Counts(ctx)
+	require.NoError(t, err)
+	alice, err := st.Node(ctx, "s1:alice")
+	require.NoError(t, err)
+	s.alice, s.aliceRun = alice.Name, alice.SyncRun
+	_, s.carolErr = st.Node(ctx, "s1:carol")
+	require.NoError(t, st.Scan(ctx, func(*graph.Node) error { return nil }, func(e *graph.Edge) error {
+		if e.Kind == graph.EdgeAccess && e.From == "s1:admin" {
+			s.access = e.Privilege
+		}
+		return nil
+	}))
+	return s
+}
+
+// stageChanged begins a run of s1 and upserts changed("s1") in it.
+func stageChanged(t *testing.T, st graph.Store) *graph.SyncRun {
+	t.Helper()
+	ctx := context.Background()
+	r, err := st.BeginRun(ctx, "s1")
+	require.NoError(t, err)
+	b := changed("s1")
+	require.NoError(t, st.UpsertNodes(ctx, r.ID, b.Nodes()))
+	require.NoError(t, st.UpsertEdges(ctx, r.ID, b.Edges()))
+	return r
+}
+
+// A failed run's upserts of changed values (a rename, a lower privilege, a
+// new node and edge) never become visible, and nothing is swept.
+func testFailedRunInvisible(t *testing.T, st graph.Store) {
+	ctx := context.Background()
+	first := Ingest(t, st, sample("s1", 1))
+	before := observe(t, st)
+	require.Equal(t, state{
+		nodes: []string{"s1:admin", "s1:alice", "s1:bucket", "s1:eng", "s1:key", "s1:user000"},
+		edges: []string{
+			"s1:admin|ACCESS|s1:bucket@admin",
+			"s1:alice|MEMBER_OF|s1:eng@none",
+			"s1:eng|HAS_ROLE|s1:admin@none",
+			"s1:key|AUTHENTICATES|s1:alice@none",
+			"s1:user000|MEMBER_OF|s1:eng@none",
+		},
+		n: 6, e: 5, alice: "alice", aliceRun: first.ID, access: graph.PrivAdmin, carolErr: before.carolErr,
+	}, before)
+	require.ErrorIs(t, before.carolErr, graph.ErrNotFound)
+
+	r := stageChanged(t, st)
+	_, err := st.FailRun(ctx, r.ID, errors.New("connector: token expired"))
+	require.NoError(t, err)
+	after := observe(t, st)
+	require.Equal(t, before, after, "a failed run changes nothing readers see")
+
+	// The next complete run applies the same changes.
+	done := Ingest(t, st, changed("s1"))
+	require.Equal(t, 1, done.Stats.NodesSwept, "user000")
+	require.Equal(t, 1, done.Stats.EdgesSwept, "user000's membership")
+	got := observe(t, st)
+	require.Equal(t, "alice.renamed", got.alice)
+	require.Equal(t, done.ID, got.aliceRun)
+	require.Equal(t, graph.PrivRead, got.access)
+	require.NoError(t, got.carolErr)
+	require.Equal(t, [2]int{6, 5}, [2]int{got.n, got.e})
+}
+
+// What an active run upserts is invisible to Node, Scan and Counts until
+// FinishRun; then all of it is visible at once.
+func testActiveRunInvisible(t *testing.T, st graph.Store) {
+	ctx := context.Background()
+	Ingest(t, st, sample("s1", 1))
+	before := observe(t, st)
+	r := stageChanged(t, st)
+	require.Equal(t, before, observe(t, st), "an active run's writes are not visible")
+	// A run of another source that begins and upserts is invisible too.
+	other, err := st.BeginRun(ctx, "s2")
+	require.NoError(t, err)
+	require.NoError(t, st.UpsertNodes(ctx, other.ID, sample("s2", 0).Nodes()))
+	require.Equal(t, before, observe(t, st))
+	_, err = st.Node(ctx, "s2:alice")
+	require.ErrorIs(t, err, graph.ErrNotFound)
+
+	done, err := st.FinishRun(ctx, r.ID)
+	require.NoError(t, err)
+	got := observe(t, st)
+	require.Equal(t, "alice.renamed", got.alice)
+	require.Equal(t, done.ID, got.aliceRun)
+	require.Equal(t, graph.PrivRead, got.access)
+	require.NoError(t, got.carolErr)
+	require.Equal(t, []string{"s1:admin", "s1:alice", "s1:bucket", "s1:carol", "s1:eng", "s1:key"}, got.nodes)
+	require.Equal(t, [2]int{6, 5}, [2]int{got.n, got.e})
+	_, err = st.FailRun(ctx, other.ID, errors.New("not needed"))
+	require.NoError(t, err)
+	require.Equal(t, got, observe(t, st))
 }
