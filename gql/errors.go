@@ -27,10 +27,15 @@ const (
 type NotFoundError struct {
 	// ID is the unknown node ID.
 	ID string
+	// What names the kind of thing when it is not a node (e.g. "grant").
+	What string
 }
 
 // Error implements error.
 func (e *NotFoundError) Error() string {
+	if e.What != "" {
+		return fmt.Sprintf("no %s with id %q", e.What, e.ID)
+	}
 	return fmt.Sprintf("no node with id %q (search by name with search(text:...))", e.ID)
 }
 
@@ -81,6 +86,7 @@ var (
 	errNoSnapshot = &UnavailableError{Reason: "no graph snapshot is loaded yet: run a sync first"}
 	errNoStore    = &UnavailableError{Reason: "sync runs need a graph store, and this server has none"}
 	errNoCypher   = &UnavailableError{Reason: "cypher engine needs --neo4j"}
+	errNoIdP      = &UnavailableError{Reason: "the OIDC provider is not configured on this server (idp: in the configuration file)"}
 )
 
 // presentError is the one place where domain errors become GraphQL errors:

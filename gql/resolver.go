@@ -2,10 +2,13 @@ package gql
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 
 	"github.com/accessgraph/accessgraph/graph"
 	"github.com/accessgraph/accessgraph/graph/projection"
+	"github.com/accessgraph/accessgraph/idp"
 	"github.com/accessgraph/accessgraph/ingest/schedule"
 )
 
@@ -63,8 +66,45 @@ type Resolver struct {
 	Cypher Engine
 	// Syncs reports sync runs in progress; nil without a scheduler.
 	Syncs ActiveSyncs
+	// IdP is accessgraph's OIDC provider; nil when it is not configured.
+	IdP IdentityProvider
+	// AfterIdPChange, if set, runs after a control call ended something, so
+	// the graph (and the next snapshot) show it gone.
+	AfterIdPChange func(ctx context.Context) error
 	// Logger receives server faults; nil means slog.Default().
 	Logger *slog.Logger
+}
+
+// IdentityProvider is the control surface of accessgraph's OIDC provider
+// (package idp).
+type IdentityProvider interface {
+	ListIdentityState(ctx context.Context, subject string) (*idp.IdentityState, error)
+	EndSessions(ctx context.Context, subject string) (*idp.ControlResult, error)
+	RevokeGrant(ctx context.Context, grantID string) (*idp.ControlResult, error)
+	RevokeAll(ctx context.Context, subject string) (*idp.ControlResult, error)
+}
+
+// control runs one provider control call, logs it, and refreshes the graph.
+func (r *Resolver) control(ctx context.Context, op, target string,
+	call func(context.Context, string) (*idp.ControlResult, error)) (idp.ControlResult, error) {
+	if r.IdP == nil {
+		return idp.ControlResult{}, errNoIdP
+	}
+	res, err := call(ctx, target)
+	if errors.Is(err, idp.ErrUnknownGrant) {
+		return idp.ControlResult{}, &NotFoundError{What: "grant", ID: target}
+	}
+	if err != nil {
+		return idp.ControlResult{}, fmt.Errorf("%s %q: %w", op, target, err)
+	}
+	r.logger().InfoContext(ctx, "identity provider control", "op", op, "ended", len(res.Ended),
+		"verified", res.Verification.OK)
+	if r.AfterIdPChange != nil && len(res.Ended) > 0 {
+		if err := r.AfterIdPChange(ctx); err != nil {
+			r.logger().ErrorContext(ctx, "refresh the graph after a control call", "op", op, "err", err)
+		}
+	}
+	return *res, nil
 }
 
 // ActiveSyncs reports the sync runs in progress (ingest/schedule.Scheduler).

@@ -16,8 +16,24 @@ import (
 	"github.com/accessgraph/accessgraph/gql/model"
 	"github.com/accessgraph/accessgraph/graph"
 	"github.com/accessgraph/accessgraph/graph/projection"
+	"github.com/accessgraph/accessgraph/idp"
 	"github.com/accessgraph/accessgraph/ingest/schedule"
 )
+
+// EndSessions is the resolver for the endSessions field.
+func (r *mutationResolver) EndSessions(ctx context.Context, subject string) (idp.ControlResult, error) {
+	return r.control(ctx, "endSessions", subject, r.IdP.EndSessions)
+}
+
+// RevokeGrant is the resolver for the revokeGrant field.
+func (r *mutationResolver) RevokeGrant(ctx context.Context, grant string) (idp.ControlResult, error) {
+	return r.control(ctx, "revokeGrant", grant, r.IdP.RevokeGrant)
+}
+
+// RevokeAll is the resolver for the revokeAll field.
+func (r *mutationResolver) RevokeAll(ctx context.Context, subject string) (idp.ControlResult, error) {
+	return r.control(ctx, "revokeAll", subject, r.IdP.RevokeAll)
+}
 
 // IsPrincipal is the resolver for the isPrincipal field.
 func (r *nodeResolver) IsPrincipal(ctx context.Context, obj *projection.NodeRef) (bool, error) {
@@ -254,6 +270,18 @@ func (r *queryResolver) Snapshot(ctx context.Context) (projection.Stats, error) 
 	return s.Stats(), nil
 }
 
+// IdentitySessions is the resolver for the identitySessions field.
+func (r *queryResolver) IdentitySessions(ctx context.Context, subject string) (idp.IdentityState, error) {
+	if r.IdP == nil {
+		return idp.IdentityState{}, errNoIdP
+	}
+	st, err := r.IdP.ListIdentityState(ctx, subject)
+	if err != nil {
+		return idp.IdentityState{}, fmt.Errorf("identity sessions of %q: %w", subject, err)
+	}
+	return *st, nil
+}
+
 // Version is the resolver for the version field.
 func (r *snapshotResolver) Version(ctx context.Context, obj *projection.Stats) (int, error) {
 	return int(min(obj.Version, uint64(math.MaxInt64))), nil
@@ -285,6 +313,9 @@ func (r *totalsResolver) BySensitivity(ctx context.Context, obj *projection.Tota
 	return sensitivityCounts(obj.BySensitivity), nil
 }
 
+// Mutation returns generated.MutationResolver implementation.
+func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
+
 // Node returns generated.NodeResolver implementation.
 func (r *Resolver) Node() generated.NodeResolver { return &nodeResolver{r} }
 
@@ -301,6 +332,7 @@ func (r *Resolver) SyncRun() generated.SyncRunResolver { return &syncRunResolver
 func (r *Resolver) Totals() generated.TotalsResolver { return &totalsResolver{r} }
 
 type (
+	mutationResolver struct{ *Resolver }
 	nodeResolver     struct{ *Resolver }
 	queryResolver    struct{ *Resolver }
 	snapshotResolver struct{ *Resolver }

@@ -16,6 +16,7 @@ import (
 	"github.com/accessgraph/accessgraph/gql/model"
 	"github.com/accessgraph/accessgraph/graph"
 	"github.com/accessgraph/accessgraph/graph/projection"
+	"github.com/accessgraph/accessgraph/idp"
 	"github.com/accessgraph/accessgraph/ingest/schedule"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -31,6 +32,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Mutation() MutationResolver
 	Node() NodeResolver
 	Query() QueryResolver
 	Snapshot() SnapshotResolver
@@ -42,6 +44,15 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	BackchannelDelivery struct {
+		ClientID  func(childComplexity int) int
+		Delivered func(childComplexity int) int
+		Error     func(childComplexity int) int
+		SessionID func(childComplexity int) int
+		Status    func(childComplexity int) int
+		URI       func(childComplexity int) int
+	}
+
 	BlastRadius struct {
 		From    func(childComplexity int) int
 		Reaches func(childComplexity int) int
@@ -58,6 +69,39 @@ type ComplexityRoot struct {
 		NodesChanged func(childComplexity int) int
 		NodesRemoved func(childComplexity int) int
 		Removed      func(childComplexity int) int
+	}
+
+	EndResult struct {
+		Backchannel  func(childComplexity int) int
+		Ended        func(childComplexity int) int
+		Subject      func(childComplexity int) int
+		Verification func(childComplexity int) int
+	}
+
+	IdentitySessions struct {
+		AccessTokens  func(childComplexity int) int
+		Grants        func(childComplexity int) int
+		RefreshTokens func(childComplexity int) int
+		Sessions      func(childComplexity int) int
+		Status        func(childComplexity int) int
+		Subject       func(childComplexity int) int
+	}
+
+	IdpItem struct {
+		Actor    func(childComplexity int) int
+		ClientID func(childComplexity int) int
+		Created  func(childComplexity int) int
+		Expires  func(childComplexity int) int
+		ID       func(childComplexity int) int
+		Kind     func(childComplexity int) int
+		Scopes   func(childComplexity int) int
+		Subject  func(childComplexity int) int
+	}
+
+	Mutation struct {
+		EndSessions func(childComplexity int, subject string) int
+		RevokeAll   func(childComplexity int, subject string) int
+		RevokeGrant func(childComplexity int, grant string) int
 	}
 
 	Node struct {
@@ -120,15 +164,16 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		ActiveSyncs func(childComplexity int) int
-		BlastRadius func(childComplexity int, id string, minPrivilege *graph.Privilege, minSensitivity *graph.Sensitivity, maxDepth *int, engine *model.Engine, first *int, after *string) int
-		Identity    func(childComplexity int, id string) int
-		Node        func(childComplexity int, id string) int
-		Paths       func(childComplexity int, from string, to string, maxDepth *int, maxPaths *int, engine *model.Engine, first *int, after *string) int
-		Search      func(childComplexity int, text string, kinds []graph.Kind, first *int, after *string) int
-		Snapshot    func(childComplexity int) int
-		SyncRuns    func(childComplexity int, source *string, first *int) int
-		WhoCanReach func(childComplexity int, resource string, minPrivilege *graph.Privilege, kinds []graph.Kind, maxDepth *int, engine *model.Engine, first *int, after *string) int
+		ActiveSyncs      func(childComplexity int) int
+		BlastRadius      func(childComplexity int, id string, minPrivilege *graph.Privilege, minSensitivity *graph.Sensitivity, maxDepth *int, engine *model.Engine, first *int, after *string) int
+		Identity         func(childComplexity int, id string) int
+		IdentitySessions func(childComplexity int, subject string) int
+		Node             func(childComplexity int, id string) int
+		Paths            func(childComplexity int, from string, to string, maxDepth *int, maxPaths *int, engine *model.Engine, first *int, after *string) int
+		Search           func(childComplexity int, text string, kinds []graph.Kind, first *int, after *string) int
+		Snapshot         func(childComplexity int) int
+		SyncRuns         func(childComplexity int, source *string, first *int) int
+		WhoCanReach      func(childComplexity int, resource string, minPrivilege *graph.Privilege, kinds []graph.Kind, maxDepth *int, engine *model.Engine, first *int, after *string) int
 	}
 
 	Reach struct {
@@ -222,6 +267,13 @@ type ComplexityRoot struct {
 		Resources     func(childComplexity int) int
 	}
 
+	Verification struct {
+		Introspected func(childComplexity int) int
+		OK           func(childComplexity int) int
+		Remaining    func(childComplexity int) int
+		StillActive  func(childComplexity int) int
+	}
+
 	WhoCanReach struct {
 		ByPrivilege func(childComplexity int) int
 		Reachers    func(childComplexity int) int
@@ -233,6 +285,11 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type MutationResolver interface {
+	EndSessions(ctx context.Context, subject string) (idp.ControlResult, error)
+	RevokeGrant(ctx context.Context, grant string) (idp.ControlResult, error)
+	RevokeAll(ctx context.Context, subject string) (idp.ControlResult, error)
+}
 type NodeResolver interface {
 	IsPrincipal(ctx context.Context, obj *projection.NodeRef) (bool, error)
 	SyncRun(ctx context.Context, obj *projection.NodeRef) (*string, error)
@@ -248,6 +305,7 @@ type QueryResolver interface {
 	SyncRuns(ctx context.Context, source *string, first *int) ([]graph.SyncRun, error)
 	ActiveSyncs(ctx context.Context) ([]schedule.Progress, error)
 	Snapshot(ctx context.Context) (projection.Stats, error)
+	IdentitySessions(ctx context.Context, subject string) (idp.IdentityState, error)
 }
 type SnapshotResolver interface {
 	Version(ctx context.Context, obj *projection.Stats) (int, error)
@@ -278,6 +336,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "BackchannelDelivery.clientId":
+		if e.ComplexityRoot.BackchannelDelivery.ClientID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackchannelDelivery.ClientID(childComplexity), true
+	case "BackchannelDelivery.delivered":
+		if e.ComplexityRoot.BackchannelDelivery.Delivered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackchannelDelivery.Delivered(childComplexity), true
+	case "BackchannelDelivery.error":
+		if e.ComplexityRoot.BackchannelDelivery.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackchannelDelivery.Error(childComplexity), true
+	case "BackchannelDelivery.sessionId":
+		if e.ComplexityRoot.BackchannelDelivery.SessionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackchannelDelivery.SessionID(childComplexity), true
+	case "BackchannelDelivery.status":
+		if e.ComplexityRoot.BackchannelDelivery.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackchannelDelivery.Status(childComplexity), true
+	case "BackchannelDelivery.uri":
+		if e.ComplexityRoot.BackchannelDelivery.URI == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BackchannelDelivery.URI(childComplexity), true
 
 	case "BlastRadius.from":
 		if e.ComplexityRoot.BlastRadius.From == nil {
@@ -352,6 +447,151 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Drift.Removed(childComplexity), true
+
+	case "EndResult.backchannel":
+		if e.ComplexityRoot.EndResult.Backchannel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EndResult.Backchannel(childComplexity), true
+	case "EndResult.ended":
+		if e.ComplexityRoot.EndResult.Ended == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EndResult.Ended(childComplexity), true
+	case "EndResult.subject":
+		if e.ComplexityRoot.EndResult.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EndResult.Subject(childComplexity), true
+	case "EndResult.verification":
+		if e.ComplexityRoot.EndResult.Verification == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EndResult.Verification(childComplexity), true
+
+	case "IdentitySessions.accessTokens":
+		if e.ComplexityRoot.IdentitySessions.AccessTokens == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentitySessions.AccessTokens(childComplexity), true
+	case "IdentitySessions.grants":
+		if e.ComplexityRoot.IdentitySessions.Grants == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentitySessions.Grants(childComplexity), true
+	case "IdentitySessions.refreshTokens":
+		if e.ComplexityRoot.IdentitySessions.RefreshTokens == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentitySessions.RefreshTokens(childComplexity), true
+	case "IdentitySessions.sessions":
+		if e.ComplexityRoot.IdentitySessions.Sessions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentitySessions.Sessions(childComplexity), true
+	case "IdentitySessions.status":
+		if e.ComplexityRoot.IdentitySessions.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentitySessions.Status(childComplexity), true
+	case "IdentitySessions.subject":
+		if e.ComplexityRoot.IdentitySessions.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentitySessions.Subject(childComplexity), true
+
+	case "IdpItem.actor":
+		if e.ComplexityRoot.IdpItem.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdpItem.Actor(childComplexity), true
+	case "IdpItem.clientId":
+		if e.ComplexityRoot.IdpItem.ClientID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdpItem.ClientID(childComplexity), true
+	case "IdpItem.created":
+		if e.ComplexityRoot.IdpItem.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdpItem.Created(childComplexity), true
+	case "IdpItem.expires":
+		if e.ComplexityRoot.IdpItem.Expires == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdpItem.Expires(childComplexity), true
+	case "IdpItem.id":
+		if e.ComplexityRoot.IdpItem.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdpItem.ID(childComplexity), true
+	case "IdpItem.kind":
+		if e.ComplexityRoot.IdpItem.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdpItem.Kind(childComplexity), true
+	case "IdpItem.scopes":
+		if e.ComplexityRoot.IdpItem.Scopes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdpItem.Scopes(childComplexity), true
+	case "IdpItem.subject":
+		if e.ComplexityRoot.IdpItem.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdpItem.Subject(childComplexity), true
+
+	case "Mutation.endSessions":
+		if e.ComplexityRoot.Mutation.EndSessions == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_endSessions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EndSessions(childComplexity, args["subject"].(string)), true
+	case "Mutation.revokeAll":
+		if e.ComplexityRoot.Mutation.RevokeAll == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeAll_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeAll(childComplexity, args["subject"].(string)), true
+	case "Mutation.revokeGrant":
+		if e.ComplexityRoot.Mutation.RevokeGrant == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeGrant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeGrant(childComplexity, args["grant"].(string)), true
 
 	case "Node.id":
 		if e.ComplexityRoot.Node.ID == nil {
@@ -582,6 +822,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Identity(childComplexity, args["id"].(string)), true
+	case "Query.identitySessions":
+		if e.ComplexityRoot.Query.IdentitySessions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_identitySessions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.IdentitySessions(childComplexity, args["subject"].(string)), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -970,6 +1221,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Totals.Resources(childComplexity), true
 
+	case "Verification.introspected":
+		if e.ComplexityRoot.Verification.Introspected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Verification.Introspected(childComplexity), true
+	case "Verification.ok":
+		if e.ComplexityRoot.Verification.OK == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Verification.OK(childComplexity), true
+	case "Verification.remaining":
+		if e.ComplexityRoot.Verification.Remaining == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Verification.Remaining(childComplexity), true
+	case "Verification.stillActive":
+		if e.ComplexityRoot.Verification.StillActive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Verification.StillActive(childComplexity), true
+
 	case "WhoCanReach.byPrivilege":
 		if e.ComplexityRoot.WhoCanReach.ByPrivilege == nil {
 			break
@@ -1031,6 +1307,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			}
 
 			return &response
+		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
 		}
 
 	default:
@@ -1576,6 +1867,97 @@ type Query {
   "The snapshot answering queries."
   snapshot: Snapshot!
 }
+
+"IdpItem is one live thing an identity holds at accessgraph's OIDC provider."
+type IdpItem {
+  "session, refresh_token, access_token or grant."
+  kind: String!
+  "The session ID, refresh-token family ID, access-token ID or grant ID."
+  id: ID!
+  "The identity's subject at the provider."
+  subject: String!
+  "The client it was issued to, if any."
+  clientId: String
+  "The scopes it carries."
+  scopes: [String!]!
+  "When it was created."
+  created: Time!
+  "When it expires, if it does."
+  expires: Time
+  "The agent acting for the subject (token exchange), if any."
+  actor: String
+}
+
+"IdentitySessions is everything live an identity holds at the OIDC provider."
+type IdentitySessions {
+  "The identity's subject."
+  subject: String!
+  "active, suspended or offboarded; null if the subject is not a user."
+  status: String
+  "Browser sessions."
+  sessions: [IdpItem!]!
+  "Refresh-token families."
+  refreshTokens: [IdpItem!]!
+  "Access tokens (opaque, checked by introspection)."
+  accessTokens: [IdpItem!]!
+  "Consents: a client may act for the identity within these scopes."
+  grants: [IdpItem!]!
+}
+
+"BackchannelDelivery is one back-channel logout token sent to a client."
+type BackchannelDelivery {
+  "The client told."
+  clientId: String!
+  "Where the logout token was posted."
+  uri: String!
+  "The session it ended, if any."
+  sessionId: String
+  "The HTTP status the client answered (0 if none)."
+  status: Int!
+  "True for a 200 or 204 answer."
+  delivered: Boolean!
+  "What went wrong, if it did."
+  error: String
+}
+
+"Verification is a fresh read after a control call, proving what it ended is gone."
+type Verification {
+  "True when nothing the call targeted remains and no ended token introspects active."
+  ok: Boolean!
+  "What the re-read still found (empty on success)."
+  remaining: [IdpItem!]!
+  "How many ended tokens were introspected."
+  introspected: Int!
+  "Ended tokens that introspection still reported active (empty on success)."
+  stillActive: [IdpItem!]!
+}
+
+"EndResult is what a control call ended, who was told, and the proof it is gone."
+type EndResult {
+  "The identity, when the call named one."
+  subject: String
+  "Everything the call ended."
+  ended: [IdpItem!]!
+  "Back-channel logout tokens sent."
+  backchannel: [BackchannelDelivery!]!
+  "The verification read."
+  verification: Verification!
+}
+
+extend type Query {
+  "What an identity holds at accessgraph's OIDC provider (UNAVAILABLE when the provider is not configured)."
+  identitySessions("The identity's subject at the provider." subject: String!): IdentitySessions!
+}
+
+"Mutation changes state: each call is recorded in the provider's audit log."
+type Mutation {
+  "End every browser session of an identity at the provider, and the tokens minted in them."
+  endSessions("The identity's subject." subject: String!): EndResult!
+  "Revoke one consent grant, with every token its client holds for the identity."
+  revokeGrant("The grant ID (see identitySessions)." grant: ID!): EndResult!
+  "End every session and revoke every token and grant of an identity: the offboarding guarantee."
+  revokeAll("The identity's subject." subject: String!): EndResult!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -1583,6 +1965,24 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_BackchannelDelivery(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clientId":
+		return ec.fieldContext_BackchannelDelivery_clientId(ctx, field)
+	case "uri":
+		return ec.fieldContext_BackchannelDelivery_uri(ctx, field)
+	case "sessionId":
+		return ec.fieldContext_BackchannelDelivery_sessionId(ctx, field)
+	case "status":
+		return ec.fieldContext_BackchannelDelivery_status(ctx, field)
+	case "delivered":
+		return ec.fieldContext_BackchannelDelivery_delivered(ctx, field)
+	case "error":
+		return ec.fieldContext_BackchannelDelivery_error(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BackchannelDelivery", field.Name)
+}
 
 func (ec *executionContext) childFields_BlastRadius(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -1618,6 +2018,60 @@ func (ec *executionContext) childFields_Drift(ctx context.Context, field graphql
 		return ec.fieldContext_Drift_removed(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Drift", field.Name)
+}
+
+func (ec *executionContext) childFields_EndResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "subject":
+		return ec.fieldContext_EndResult_subject(ctx, field)
+	case "ended":
+		return ec.fieldContext_EndResult_ended(ctx, field)
+	case "backchannel":
+		return ec.fieldContext_EndResult_backchannel(ctx, field)
+	case "verification":
+		return ec.fieldContext_EndResult_verification(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EndResult", field.Name)
+}
+
+func (ec *executionContext) childFields_IdentitySessions(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "subject":
+		return ec.fieldContext_IdentitySessions_subject(ctx, field)
+	case "status":
+		return ec.fieldContext_IdentitySessions_status(ctx, field)
+	case "sessions":
+		return ec.fieldContext_IdentitySessions_sessions(ctx, field)
+	case "refreshTokens":
+		return ec.fieldContext_IdentitySessions_refreshTokens(ctx, field)
+	case "accessTokens":
+		return ec.fieldContext_IdentitySessions_accessTokens(ctx, field)
+	case "grants":
+		return ec.fieldContext_IdentitySessions_grants(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IdentitySessions", field.Name)
+}
+
+func (ec *executionContext) childFields_IdpItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_IdpItem_kind(ctx, field)
+	case "id":
+		return ec.fieldContext_IdpItem_id(ctx, field)
+	case "subject":
+		return ec.fieldContext_IdpItem_subject(ctx, field)
+	case "clientId":
+		return ec.fieldContext_IdpItem_clientId(ctx, field)
+	case "scopes":
+		return ec.fieldContext_IdpItem_scopes(ctx, field)
+	case "created":
+		return ec.fieldContext_IdpItem_created(ctx, field)
+	case "expires":
+		return ec.fieldContext_IdpItem_expires(ctx, field)
+	case "actor":
+		return ec.fieldContext_IdpItem_actor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IdpItem", field.Name)
 }
 
 func (ec *executionContext) childFields_Node(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1920,6 +2374,20 @@ func (ec *executionContext) childFields_Totals(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type Totals", field.Name)
 }
 
+func (ec *executionContext) childFields_Verification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ok":
+		return ec.fieldContext_Verification_ok(ctx, field)
+	case "remaining":
+		return ec.fieldContext_Verification_remaining(ctx, field)
+	case "introspected":
+		return ec.fieldContext_Verification_introspected(ctx, field)
+	case "stillActive":
+		return ec.fieldContext_Verification_stillActive(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Verification", field.Name)
+}
+
 func (ec *executionContext) childFields_WhoCanReach(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "resource":
@@ -2048,6 +2516,48 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Mutation_endSessions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "subject",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["subject"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_revokeAll_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "subject",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["subject"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_revokeGrant_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "grant",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["grant"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2121,6 +2631,20 @@ func (ec *executionContext) field_Query_blastRadius_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["after"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_identitySessions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "subject",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["subject"] = arg0
 	return args, nil
 }
 
@@ -2409,6 +2933,144 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _BackchannelDelivery_clientId(ctx context.Context, field graphql.CollectedField, obj *idp.BackchannelResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackchannelDelivery_clientId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackchannelDelivery_clientId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackchannelDelivery", field, false, false, "String")
+}
+
+func (ec *executionContext) _BackchannelDelivery_uri(ctx context.Context, field graphql.CollectedField, obj *idp.BackchannelResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackchannelDelivery_uri(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URI, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackchannelDelivery_uri(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackchannelDelivery", field, false, false, "String")
+}
+
+func (ec *executionContext) _BackchannelDelivery_sessionId(ctx context.Context, field graphql.CollectedField, obj *idp.BackchannelResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackchannelDelivery_sessionId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SessionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackchannelDelivery_sessionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackchannelDelivery", field, false, false, "String")
+}
+
+func (ec *executionContext) _BackchannelDelivery_status(ctx context.Context, field graphql.CollectedField, obj *idp.BackchannelResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackchannelDelivery_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackchannelDelivery_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackchannelDelivery", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BackchannelDelivery_delivered(ctx context.Context, field graphql.CollectedField, obj *idp.BackchannelResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackchannelDelivery_delivered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Delivered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BackchannelDelivery_delivered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackchannelDelivery", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _BackchannelDelivery_error(ctx context.Context, field graphql.CollectedField, obj *idp.BackchannelResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BackchannelDelivery_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BackchannelDelivery_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BackchannelDelivery", field, false, false, "String")
+}
 
 func (ec *executionContext) _BlastRadius_from(ctx context.Context, field graphql.CollectedField, obj *model.BlastRadius) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -2711,6 +3373,615 @@ func (ec *executionContext) _Drift_removed(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_Drift_removed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Drift", field, false, false, "String")
+}
+
+func (ec *executionContext) _EndResult_subject(ctx context.Context, field graphql.CollectedField, obj *idp.ControlResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EndResult_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subject, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EndResult_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EndResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _EndResult_ended(ctx context.Context, field graphql.CollectedField, obj *idp.ControlResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EndResult_ended(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ended, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []idp.Item) graphql.Marshaler {
+			return ec.marshalNIdpItem2ᚕgithubᚗcomᚋaccessgraphᚋaccessgraphᚋidpᚐItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EndResult_ended(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EndResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IdpItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EndResult_backchannel(ctx context.Context, field graphql.CollectedField, obj *idp.ControlResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EndResult_backchannel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Backchannel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []idp.BackchannelResult) graphql.Marshaler {
+			return ec.marshalNBackchannelDelivery2ᚕgithubᚗcomᚋaccessgraphᚋaccessgraphᚋidpᚐBackchannelResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EndResult_backchannel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EndResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BackchannelDelivery(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EndResult_verification(ctx context.Context, field graphql.CollectedField, obj *idp.ControlResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EndResult_verification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Verification, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v idp.Verification) graphql.Marshaler {
+			return ec.marshalNVerification2githubᚗcomᚋaccessgraphᚋaccessgraphᚋidpᚐVerification(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EndResult_verification(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EndResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Verification(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IdentitySessions_subject(ctx context.Context, field graphql.CollectedField, obj *idp.IdentityState) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentitySessions_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subject, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentitySessions_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentitySessions", field, false, false, "String")
+}
+
+func (ec *executionContext) _IdentitySessions_status(ctx context.Context, field graphql.CollectedField, obj *idp.IdentityState) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentitySessions_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IdentitySessions_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentitySessions", field, false, false, "String")
+}
+
+func (ec *executionContext) _IdentitySessions_sessions(ctx context.Context, field graphql.CollectedField, obj *idp.IdentityState) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentitySessions_sessions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sessions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []idp.Item) graphql.Marshaler {
+			return ec.marshalNIdpItem2ᚕgithubᚗcomᚋaccessgraphᚋaccessgraphᚋidpᚐItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentitySessions_sessions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IdentitySessions",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IdpItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IdentitySessions_refreshTokens(ctx context.Context, field graphql.CollectedField, obj *idp.IdentityState) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentitySessions_refreshTokens(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefreshTokens, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []idp.Item) graphql.Marshaler {
+			return ec.marshalNIdpItem2ᚕgithubᚗcomᚋaccessgraphᚋaccessgraphᚋidpᚐItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentitySessions_refreshTokens(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IdentitySessions",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IdpItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IdentitySessions_accessTokens(ctx context.Context, field graphql.CollectedField, obj *idp.IdentityState) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentitySessions_accessTokens(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccessTokens, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []idp.Item) graphql.Marshaler {
+			return ec.marshalNIdpItem2ᚕgithubᚗcomᚋaccessgraphᚋaccessgraphᚋidpᚐItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentitySessions_accessTokens(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IdentitySessions",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IdpItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IdentitySessions_grants(ctx context.Context, field graphql.CollectedField, obj *idp.IdentityState) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentitySessions_grants(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Grants, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []idp.Item) graphql.Marshaler {
+			return ec.marshalNIdpItem2ᚕgithubᚗcomᚋaccessgraphᚋaccessgraphᚋidpᚐItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentitySessions_grants(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IdentitySessions",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IdpItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IdpItem_kind(ctx context.Context, field graphql.CollectedField, obj *idp.Item) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdpItem_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdpItem_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdpItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _IdpItem_id(ctx context.Context, field graphql.CollectedField, obj *idp.Item) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdpItem_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdpItem_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdpItem", field, false, false, "ID")
+}
+
+func (ec *executionContext) _IdpItem_subject(ctx context.Context, field graphql.CollectedField, obj *idp.Item) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdpItem_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subject, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdpItem_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdpItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _IdpItem_clientId(ctx context.Context, field graphql.CollectedField, obj *idp.Item) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdpItem_clientId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IdpItem_clientId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdpItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _IdpItem_scopes(ctx context.Context, field graphql.CollectedField, obj *idp.Item) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdpItem_scopes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scopes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdpItem_scopes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdpItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _IdpItem_created(ctx context.Context, field graphql.CollectedField, obj *idp.Item) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdpItem_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdpItem_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdpItem", field, false, false, "Time")
+}
+
+func (ec *executionContext) _IdpItem_expires(ctx context.Context, field graphql.CollectedField, obj *idp.Item) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdpItem_expires(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Expires, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalOTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IdpItem_expires(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdpItem", field, false, false, "Time")
+}
+
+func (ec *executionContext) _IdpItem_actor(ctx context.Context, field graphql.CollectedField, obj *idp.Item) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdpItem_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IdpItem_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdpItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _Mutation_endSessions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_endSessions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EndSessions(ctx, fc.Args["subject"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v idp.ControlResult) graphql.Marshaler {
+			return ec.marshalNEndResult2githubᚗcomᚋaccessgraphᚋaccessgraphᚋidpᚐControlResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_endSessions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EndResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_endSessions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeGrant(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeGrant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeGrant(ctx, fc.Args["grant"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v idp.ControlResult) graphql.Marshaler {
+			return ec.marshalNEndResult2githubᚗcomᚋaccessgraphᚋaccessgraphᚋidpᚐControlResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeGrant(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EndResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeGrant_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeAll(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeAll(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeAll(ctx, fc.Args["subject"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v idp.ControlResult) graphql.Marshaler {
+			return ec.marshalNEndResult2githubᚗcomᚋaccessgraphᚋaccessgraphᚋidpᚐControlResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeAll(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EndResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeAll_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Node_id(ctx context.Context, field graphql.CollectedField, obj *projection.NodeRef) (ret graphql.Marshaler) {
@@ -3898,6 +5169,50 @@ func (ec *executionContext) fieldContext_Query_snapshot(_ context.Context, field
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Snapshot(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_identitySessions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_identitySessions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().IdentitySessions(ctx, fc.Args["subject"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v idp.IdentityState) graphql.Marshaler {
+			return ec.marshalNIdentitySessions2githubᚗcomᚋaccessgraphᚋaccessgraphᚋidpᚐIdentityState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_identitySessions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IdentitySessions(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_identitySessions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -5300,6 +6615,116 @@ func (ec *executionContext) fieldContext_Totals_bySensitivity(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Verification_ok(ctx context.Context, field graphql.CollectedField, obj *idp.Verification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Verification_ok(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OK, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Verification_ok(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Verification", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Verification_remaining(ctx context.Context, field graphql.CollectedField, obj *idp.Verification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Verification_remaining(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Remaining, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []idp.Item) graphql.Marshaler {
+			return ec.marshalNIdpItem2ᚕgithubᚗcomᚋaccessgraphᚋaccessgraphᚋidpᚐItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Verification_remaining(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Verification",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IdpItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Verification_introspected(ctx context.Context, field graphql.CollectedField, obj *idp.Verification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Verification_introspected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Introspected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Verification_introspected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Verification", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Verification_stillActive(ctx context.Context, field graphql.CollectedField, obj *idp.Verification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Verification_stillActive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StillActive, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []idp.Item) graphql.Marshaler {
+			return ec.marshalNIdpItem2ᚕgithubᚗcomᚋaccessgraphᚋaccessgraphᚋidpᚐItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Verification_stillActive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Verification",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IdpItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _WhoCanReach_resource(ctx context.Context, field graphql.CollectedField, obj *model.WhoCanReach) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6477,6 +7902,64 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** object.gotpl ****************************
 
+var backchannelDeliveryImplementors = []string{"BackchannelDelivery"}
+
+func (ec *executionContext) _BackchannelDelivery(ctx context.Context, sel ast.SelectionSet, obj *idp.BackchannelResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, backchannelDeliveryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BackchannelDelivery")
+		case "clientId":
+			out.Values[i] = ec._BackchannelDelivery_clientId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uri":
+			out.Values[i] = ec._BackchannelDelivery_uri(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sessionId":
+			out.Values[i] = ec._BackchannelDelivery_sessionId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._BackchannelDelivery_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "delivered":
+			out.Values[i] = ec._BackchannelDelivery_delivered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._BackchannelDelivery_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var blastRadiusImplementors = []string{"BlastRadius"}
 
 func (ec *executionContext) _BlastRadius(ctx context.Context, sel ast.SelectionSet, obj *model.BlastRadius) graphql.Marshaler {
@@ -6573,6 +8056,237 @@ func (ec *executionContext) _Drift(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "removed":
 			out.Values[i] = ec._Drift_removed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var endResultImplementors = []string{"EndResult"}
+
+func (ec *executionContext) _EndResult(ctx context.Context, sel ast.SelectionSet, obj *idp.ControlResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, endResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EndResult")
+		case "subject":
+			out.Values[i] = ec._EndResult_subject(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ended":
+			out.Values[i] = ec._EndResult_ended(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "backchannel":
+			out.Values[i] = ec._EndResult_backchannel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "verification":
+			out.Values[i] = ec._EndResult_verification(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var identitySessionsImplementors = []string{"IdentitySessions"}
+
+func (ec *executionContext) _IdentitySessions(ctx context.Context, sel ast.SelectionSet, obj *idp.IdentityState) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, identitySessionsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IdentitySessions")
+		case "subject":
+			out.Values[i] = ec._IdentitySessions_subject(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._IdentitySessions_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sessions":
+			out.Values[i] = ec._IdentitySessions_sessions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refreshTokens":
+			out.Values[i] = ec._IdentitySessions_refreshTokens(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accessTokens":
+			out.Values[i] = ec._IdentitySessions_accessTokens(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "grants":
+			out.Values[i] = ec._IdentitySessions_grants(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var idpItemImplementors = []string{"IdpItem"}
+
+func (ec *executionContext) _IdpItem(ctx context.Context, sel ast.SelectionSet, obj *idp.Item) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, idpItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IdpItem")
+		case "kind":
+			out.Values[i] = ec._IdpItem_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._IdpItem_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "subject":
+			out.Values[i] = ec._IdpItem_subject(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientId":
+			out.Values[i] = ec._IdpItem_clientId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "scopes":
+			out.Values[i] = ec._IdpItem_scopes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "created":
+			out.Values[i] = ec._IdpItem_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expires":
+			out.Values[i] = ec._IdpItem_expires(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "actor":
+			out.Values[i] = ec._IdpItem_actor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "endSessions":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_endSessions(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeGrant":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeGrant(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeAll":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeAll(ctx, field)
+			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -7080,6 +8794,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_snapshot(ctx, field)
+				})
+		case "identitySessions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_identitySessions(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -7741,6 +9461,54 @@ func (ec *executionContext) _Totals(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
+var verificationImplementors = []string{"Verification"}
+
+func (ec *executionContext) _Verification(ctx context.Context, sel ast.SelectionSet, obj *idp.Verification) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, verificationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Verification")
+		case "ok":
+			out.Values[i] = ec._Verification_ok(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "remaining":
+			out.Values[i] = ec._Verification_remaining(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "introspected":
+			out.Values[i] = ec._Verification_introspected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stillActive":
+			out.Values[i] = ec._Verification_stillActive(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var whoCanReachImplementors = []string{"WhoCanReach"}
 
 func (ec *executionContext) _WhoCanReach(ctx context.Context, sel ast.SelectionSet, obj *model.WhoCanReach) graphql.Marshaler {
@@ -8146,6 +9914,26 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNBackchannelDelivery2githubᚗcomᚋaccessgraphᚋaccessgraphᚋidpᚐBackchannelResult(ctx context.Context, sel ast.SelectionSet, v idp.BackchannelResult) graphql.Marshaler {
+	return ec._BackchannelDelivery(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNBackchannelDelivery2ᚕgithubᚗcomᚋaccessgraphᚋaccessgraphᚋidpᚐBackchannelResultᚄ(ctx context.Context, sel ast.SelectionSet, v []idp.BackchannelResult) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBackchannelDelivery2githubᚗcomᚋaccessgraphᚋaccessgraphᚋidpᚐBackchannelResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNBlastRadius2githubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐBlastRadius(ctx context.Context, sel ast.SelectionSet, v model.BlastRadius) graphql.Marshaler {
 	return ec._BlastRadius(ctx, sel, &v)
 }
@@ -8208,6 +9996,10 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNEndResult2githubᚗcomᚋaccessgraphᚋaccessgraphᚋidpᚐControlResult(ctx context.Context, sel ast.SelectionSet, v idp.ControlResult) graphql.Marshaler {
+	return ec._EndResult(ctx, sel, &v)
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -8220,6 +10012,30 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNIdentitySessions2githubᚗcomᚋaccessgraphᚋaccessgraphᚋidpᚐIdentityState(ctx context.Context, sel ast.SelectionSet, v idp.IdentityState) graphql.Marshaler {
+	return ec._IdentitySessions(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNIdpItem2githubᚗcomᚋaccessgraphᚋaccessgraphᚋidpᚐItem(ctx context.Context, sel ast.SelectionSet, v idp.Item) graphql.Marshaler {
+	return ec._IdpItem(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNIdpItem2ᚕgithubᚗcomᚋaccessgraphᚋaccessgraphᚋidpᚐItemᚄ(ctx context.Context, sel ast.SelectionSet, v []idp.Item) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIdpItem2githubᚗcomᚋaccessgraphᚋaccessgraphᚋidpᚐItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
@@ -8689,6 +10505,10 @@ func (ec *executionContext) marshalNTotals2githubᚗcomᚋaccessgraphᚋaccessgr
 	return ec._Totals(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNVerification2githubᚗcomᚋaccessgraphᚋaccessgraphᚋidpᚐVerification(ctx context.Context, sel ast.SelectionSet, v idp.Verification) graphql.Marshaler {
+	return ec._Verification(ctx, sel, &v)
+}
+
 func (ec *executionContext) marshalNWhoCanReach2githubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐWhoCanReach(ctx context.Context, sel ast.SelectionSet, v model.WhoCanReach) graphql.Marshaler {
 	return ec._WhoCanReach(ctx, sel, &v)
 }
@@ -9012,6 +10832,18 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -9027,6 +10859,18 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalString(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+	res, err := graphql.UnmarshalTime(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalTime(v)
 	return res
 }
 

@@ -22,6 +22,10 @@ type BlastRadius struct {
 	Reaches ReachConnection `json:"reaches"`
 }
 
+// Mutation changes state: each call is recorded in the provider's audit log.
+type Mutation struct {
+}
+
 // NodeConnection is one page of nodes.
 type NodeConnection struct {
 	// The items of this page.

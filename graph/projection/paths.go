@@ -412,4 +412,3 @@ func containsKind(ks []graph.Kind, k graph.Kind) bool {
 	}
 	return false
 }
-

@@ -21,6 +21,9 @@ type Config struct {
 	Sources []Source `yaml:"sources"`
 	// Workers bounds how many sources sync at once (default 2).
 	Workers int `yaml:"workers"`
+	// IDP configures accessgraph's own OIDC provider (package idp reads it;
+	// see idp.Config). Absent: no provider runs.
+	IDP yaml.Node `yaml:"idp"`
 
 	path string
 }
@@ -286,3 +289,19 @@ func (c *Config) Source(name string) (*Source, bool) {
 	}
 	return nil, false
 }
+
+// IDPSection returns the idp section re-encoded as YAML, and the line it
+// starts at, or nil when the file has none.
+func (c *Config) IDPSection() ([]byte, int, error) {
+	if c.IDP.Kind == 0 {
+		return nil, 0, nil
+	}
+	out, err := yaml.Marshal(&c.IDP)
+	if err != nil {
+		return nil, c.IDP.Line, &Error{File: c.path, Line: c.IDP.Line, Msg: "idp: " + err.Error()}
+	}
+	return out, c.IDP.Line, nil
+}
+
+// Path is the file the configuration was read from.
+func (c *Config) Path() string { return c.path }

@@ -81,8 +81,12 @@ func (g *globals) serveWith(ctx context.Context, st graph.Store, f serveFlags, c
 	holder.Store(snap)
 	gin.SetMode(gin.ReleaseMode)
 	r := &gql.Resolver{Snapshots: &holder, Store: st, Logger: g.log, Cypher: cypherEngine(st)}
+	ic, err := idpConfig(cfg)
+	if err != nil {
+		return err
+	}
+	sched := schedule.New(orEmpty(cfg), st, g.fetcher(), &holder, g.log)
 	if cfg != nil {
-		sched := schedule.New(cfg, st, g.fetcher(), &holder, g.log)
 		if err := sched.Start(ctx); err != nil {
 			return err
 		}
@@ -90,6 +94,14 @@ func (g *globals) serveWith(ctx context.Context, st graph.Store, f serveFlags, c
 		r.Syncs = sched
 	}
 	router := gql.NewRouter(r, gql.Options{ComplexityLimit: f.complexity})
+	if ic != nil {
+		p, refresh, err := g.startIdP(ctx, ic, router, st, sched.Reproject)
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		r.IdP, r.AfterIdPChange = p, refresh
+	}
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another server using it? pass --addr)", f.addr, err)
@@ -120,4 +132,12 @@ func (g *globals) serveWith(ctx context.Context, st graph.Store, f serveFlags, c
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// orEmpty returns cfg, or an empty configuration (no sources).
+func orEmpty(cfg *config.Config) *config.Config {
+	if cfg == nil {
+		return &config.Config{Workers: 1}
+	}
+	return cfg
 }
