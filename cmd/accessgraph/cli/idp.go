@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -9,6 +11,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/spf13/cobra"
+	bolterrors "go.etcd.io/bbolt/errors"
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/accessgraph/accessgraph/graph"
@@ -91,4 +95,70 @@ func (g *globals) startIdP(ctx context.Context, ic *idp.Config, router *gin.Engi
 	}()
 	g.log.Info("OIDC provider up", "issuer", p.Issuer(), "discovery", p.Issuer()+"/.well-known/openid-configuration")
 	return p, refresh, nil
+}
+
+func newIdPCmd(g *globals) *cobra.Command {
+	var path string
+	cmd := &cobra.Command{
+		Use:   "idp",
+		Short: "Inspect and end what an identity holds at accessgraph's OIDC provider",
+		Long: `Inspect and end the sessions, tokens and grants an identity holds at accessgraph's
+OIDC provider (the idp: section of the configuration file). Each call prints JSON: what
+it ended, which clients were sent back-channel logout tokens, and a verification read
+proving nothing remains. The provider's store is opened directly, so stop a running
+'serve' first, or use the GraphQL mutations (endSessions, revokeGrant, revokeAll).`,
+	}
+	cmd.PersistentFlags().StringVar(&path, "config", envOr(EnvConfig, ""), "configuration file (env "+EnvConfig+")")
+	open := func(cmd *cobra.Command) (*idp.Provider, error) {
+		if path == "" {
+			return nil, usageError{fmt.Errorf("--config is required")}
+		}
+		cfg, err := config.Load(path)
+		if err != nil {
+			return nil, err
+		}
+		ic, err := idpConfig(cfg)
+		if err != nil {
+			return nil, err
+		}
+		if ic == nil {
+			return nil, fmt.Errorf("%s has no idp section", path)
+		}
+		p, err := idp.New(cmd.Context(), *ic, g.log)
+		if errors.Is(err, bolterrors.ErrTimeout) {
+			return nil, fmt.Errorf("%w: the provider's store is held by a running 'accessgraph serve': "+
+				"stop it, or use the GraphQL mutations endSessions, revokeGrant and revokeAll", err)
+		}
+		return p, err
+	}
+	call := func(use, short string, fn func(context.Context, *idp.Provider, string) (any, error)) *cobra.Command {
+		return &cobra.Command{
+			Use: use, Short: short, Args: cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				p, err := open(cmd)
+				if err != nil {
+					return err
+				}
+				defer p.Close()
+				out, err := fn(cmd.Context(), p, args[0])
+				if err != nil {
+					return err
+				}
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(out)
+			},
+		}
+	}
+	cmd.AddCommand(
+		call("sessions SUBJECT", "List an identity's sessions, tokens and grants",
+			func(ctx context.Context, p *idp.Provider, s string) (any, error) { return p.ListIdentityState(ctx, s) }),
+		call("end-sessions SUBJECT", "End an identity's browser sessions and the tokens minted in them",
+			func(ctx context.Context, p *idp.Provider, s string) (any, error) { return p.EndSessions(ctx, s) }),
+		call("revoke-grant GRANT", "Revoke one consent grant and its client's tokens for the identity",
+			func(ctx context.Context, p *idp.Provider, s string) (any, error) { return p.RevokeGrant(ctx, s) }),
+		call("revoke-all SUBJECT", "End every session, token and grant of an identity",
+			func(ctx context.Context, p *idp.Provider, s string) (any, error) { return p.RevokeAll(ctx, s) }),
+	)
+	return cmd
 }

@@ -115,4 +115,9 @@ func TestServeWithIdP(t *testing.T) {
 	require.Equal(t, "active", dig(data, "identitySessions", "status"))
 	data = gqlPost(t, base, `mutation { revokeAll(subject: "u-alice") { ended { kind } verification { ok remaining { id } } } }`)
 	require.Equal(t, true, dig(data, "revokeAll", "verification", "ok"))
+
+	// While the server holds the provider's store, the CLI says so.
+	r := run(t, "", "idp", "sessions", "--config", cfgPath, "u-alice")
+	require.Equal(t, 1, r.code)
+	require.Contains(t, r.stderr, "held by a running 'accessgraph serve'")
 }
