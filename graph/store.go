@@ -109,9 +109,16 @@ func (d *Drift) Empty() bool {
 // suite in graph/storetest checks it:
 //
 //   - Upserts are idempotent: writing the same element twice changes nothing.
-//   - A run that fails or is abandoned leaves what earlier complete runs wrote
-//     readable and unchanged in meaning: it sweeps nothing, and it never
-//     looks complete.
+//   - What a run upserts is staged: Node, Scan and Counts do not return it
+//     (neither new elements nor changed values) until FinishRun applies it,
+//     together with the sweep. FinishRun either applies all of the run or,
+//     if it stops part-way, leaves the run not complete; a store that cannot
+//     apply a run in one transaction (graph/neo4jstore) may let readers see
+//     it partly applied while FinishRun works, and then only ever rolls it
+//     forward to complete (never back, never to failed or abandoned).
+//   - A run that fails or is abandoned changes nothing readers see: what
+//     earlier complete runs wrote stays exactly as it was, it sweeps
+//     nothing, and it never looks complete.
 //   - Finish sweeps only elements of the run's own source.
 //   - Edges whose endpoint was swept are swept too.
 type Store interface {

@@ -27,7 +27,7 @@
 // fields as lists, numbered in order, and applied in that order, so an edge
 // upserted twice in a run ends with its last value. Staging nodes carry no
 // :Node label: no reader sees them. UpsertEdges checks that both endpoints
-// are // stored or staged in the run.
+// are stored or staged in the run.
 //
 // FinishRun first puts the run in an internal applying phase (a phase
 // property on the :SyncRun node; graph.SyncRun.Status stays active). Then,
