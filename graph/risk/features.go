@@ -1,0 +1,470 @@
+package risk
+
+import (
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/accessgraph/accessgraph/graph"
+	"github.com/accessgraph/accessgraph/graph/projection"
+)
+
+// credFact is what a rule sees of one credential.
+type credFact struct {
+	id                    string
+	active, password, mfa bool
+	neverUsed             bool
+	ageDays, unusedDays   int
+	lastUsed              time.Time
+}
+
+func (c credFact) value() map[string]any {
+	return map[string]any{"id": c.id, "active": c.active, "password": c.password, "mfa": c.mfa,
+		"never_used": c.neverUsed, "age_days": c.ageDays, "unused_days": c.unusedDays}
+}
+
+// reachFacts are what projection.BlastRadius says of one principal.
+type reachFacts struct {
+	tier       graph.Privilege
+	maxSens    graph.Sensitivity
+	resources  int
+	adminRes   int
+	weighted   float64
+	principals int
+	escToAdmin bool
+	// adminDirect: the admin witness uses no CAN_ASSUME, ESCALATES or DELEGATES step.
+	adminDirect bool
+	topPath     string
+}
+
+// nodeFacts are the facts of one node that rules and features read.
+type nodeFacts struct {
+	reach       reachFacts
+	escalations int
+	holdings    map[string]graph.Privilege // group/role IDs and via names it holds, with their tier
+	actions     map[string]struct{}
+	via         []string
+	creds       []credFact
+	identity    int32 // position of the identity it belongs to, -1 if none
+	dept        string
+	terminated  time.Time // the HR termination date of an identity
+}
+
+// extractor computes facts over an index.
+type extractor struct {
+	x        *index
+	snap     *projection.Snapshot
+	asOf     time.Time
+	policy   *Policy
+	hrKnown  bool
+	hasHR    []bool // by identity position: has an HR record
+	awsAccts map[string]bool
+	byEmail  map[string]int32 // identity by email key
+	facts    []nodeFacts      // by node position (zero for non-items)
+	isItem   []bool
+	matchBuf map[string]uint64 // action -> bitmask of toxic pair sides matched
+}
+
+var (
+	privWeight = [...]float64{0, 1, 3, 9}
+	sensWeight = [...]float64{1, 1, 2, 4, 8}
+)
+
+// itemKind reports whether a node is scored.
+func itemKind(n *graph.Node) bool {
+	switch n.Kind {
+	case graph.KindIdentity:
+		return n.Subkind != "public"
+	case graph.KindAccount:
+		return n.Subkind != "hr-record" && n.Subkind != "k8s-any-user"
+	case graph.KindCredential, graph.KindGrant, graph.KindRole, graph.KindGroup:
+		return true
+	}
+	return false
+}
+
+// isPublic reports whether a node stands for anyone, or any authenticated user.
+func isPublic(n *graph.Node) bool {
+	if n.Subkind == "public" || n.Subkind == "k8s-any-user" {
+		return true
+	}
+	switch strings.ToLower(n.Props["public"]) {
+	case "authenticated", "unauthenticated", "anyone", "true":
+		return true
+	}
+	switch n.Name {
+	case "system:authenticated", "system:unauthenticated", "allUsers", "allAuthenticatedUsers":
+		return true
+	}
+	return false
+}
+
+var awsRootRE = regexp.MustCompile(`^arn:aws:iam::(\d{12}):root$`)
+
+func (ex *extractor) prepare() {
+	x := ex.x
+	ex.facts = make([]nodeFacts, len(x.nodes))
+	ex.isItem = make([]bool, len(x.nodes))
+	ex.hasHR = make([]bool, len(x.nodes))
+	ex.awsAccts = map[string]bool{}
+	ex.byEmail = map[string]int32{}
+	ex.matchBuf = map[string]uint64{}
+	for i := range x.nodes {
+		n := &x.nodes[i]
+		ex.facts[i].identity = -1
+		ex.isItem[i] = itemKind(n)
+		if acct, ok := strings.CutPrefix(n.Source, "aws:"); ok {
+			ex.awsAccts[strings.SplitN(acct, ":", 2)[0]] = true
+		}
+		if n.Subkind == "hr-record" {
+			ex.hrKnown = true
+		}
+		if n.Kind == graph.KindIdentity {
+			for _, k := range strings.Split(n.Props["keys"], ",") {
+				if e, ok := strings.CutPrefix(k, "email:"); ok {
+					ex.byEmail[e] = int32(i)
+				}
+			}
+		}
+	}
+	// Identities of accounts, and HR records of identities.
+	for i := range x.nodes {
+		if x.nodes[i].Kind != graph.KindIdentity {
+			continue
+		}
+		for _, ei := range x.out[i] {
+			e := &x.edges[ei]
+			if e.Kind != graph.EdgeHasAccount {
+				continue
+			}
+			a := x.pos[e.To]
+			ex.facts[a].identity = int32(i)
+			if x.nodes[a].Subkind == "hr-record" {
+				ex.hasHR[i] = true
+				ex.facts[i].dept = x.nodes[a].Props["department"]
+				if t, ok := parseTime(x.nodes[a].Props["termination_date"]); ok {
+					ex.facts[i].terminated = t
+				}
+			}
+		}
+	}
+	// Credentials belong to the identity of the account they authenticate.
+	for i := range x.nodes {
+		n := &x.nodes[i]
+		if n.Kind != graph.KindCredential {
+			continue
+		}
+		if a := ex.accountOf(int32(i)); a >= 0 {
+			ex.facts[i].identity = ex.facts[a].identity
+		}
+	}
+	for i := range x.nodes {
+		f := &ex.facts[i]
+		n := &x.nodes[i]
+		if f.dept == "" && f.identity >= 0 {
+			f.dept = ex.facts[f.identity].dept
+		}
+		if f.dept == "" {
+			f.dept = n.Props["tag:department"]
+		}
+	}
+}
+
+// accountOf returns the account a credential authenticates, or -1.
+func (ex *extractor) accountOf(c int32) int32 {
+	x := ex.x
+	for _, ei := range x.out[c] {
+		if x.edges[ei].Kind == graph.EdgeAuthenticates {
+			return x.pos[x.edges[ei].To]
+		}
+	}
+	for _, ei := range x.in[c] {
+		if x.edges[ei].Kind == graph.EdgeOwns {
+			return x.pos[x.edges[ei].From]
+		}
+	}
+	return -1
+}
+
+// accountsOf returns the accounts of an identity (HR records included).
+func (ex *extractor) accountsOf(i int32) []int32 {
+	var out []int32
+	for _, ei := range ex.x.out[i] {
+		if e := &ex.x.edges[ei]; e.Kind == graph.EdgeHasAccount {
+			out = append(out, ex.x.pos[e.To])
+		}
+	}
+	return out
+}
+
+// credentialsOf returns the credentials of an account.
+func (ex *extractor) credentialsOf(a int32) []int32 {
+	x := ex.x
+	var out []int32
+	for _, ei := range x.in[a] {
+		if e := &x.edges[ei]; e.Kind == graph.EdgeAuthenticates && x.nodes[x.pos[e.From]].Kind == graph.KindCredential {
+			out = append(out, x.pos[e.From])
+		}
+	}
+	for _, ei := range x.out[a] {
+		if e := &x.edges[ei]; e.Kind == graph.EdgeOwns && x.nodes[x.pos[e.To]].Kind == graph.KindCredential {
+			p := x.pos[e.To]
+			if !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func (ex *extractor) credFact(c int32) credFact {
+	n := &ex.x.nodes[c]
+	p := n.Props
+	cf := credFact{id: n.ID, active: p["active"] == "true",
+		password: strings.Contains(n.Subkind, "password"), mfa: p["mfa_active"] == "true"}
+	cf.ageDays = atoiDefault(p["age_days"], -1)
+	if cf.ageDays < 0 {
+		if t, ok := parseTime(p["last_rotated"]); ok {
+			cf.ageDays = int(ex.asOf.Sub(t).Hours() / 24)
+		} else {
+			cf.ageDays = 0
+		}
+	}
+	if t, ok := lastUsed(p); ok {
+		cf.lastUsed = t
+		cf.unusedDays = max(0, int(ex.asOf.Sub(t).Hours()/24))
+	} else {
+		cf.neverUsed = true
+		cf.unusedDays = cf.ageDays
+	}
+	return cf
+}
+
+// reachOf runs a blast-radius query from node i.
+func (ex *extractor) reachOf(i int32) reachFacts {
+	var rf reachFacts
+	res, err := ex.snap.BlastRadius(projection.BlastRadiusQuery{From: ex.x.nodes[i].ID,
+		Witnesses: projection.Window{Offset: 0, Limit: 1}})
+	if err != nil || res == nil {
+		return rf
+	}
+	rf.resources = res.Totals.Resources
+	rf.principals = res.Totals.Principals
+	for k, r := range res.Reaches {
+		p, s := r.Privilege, r.Resource.Sensitivity
+		if p > rf.tier {
+			rf.tier = p
+		}
+		if s > rf.maxSens {
+			rf.maxSens = s
+		}
+		if p == graph.PrivAdmin {
+			rf.adminRes++
+		}
+		if int(p) < len(privWeight) && int(s) < len(sensWeight) {
+			rf.weighted += privWeight[p] * sensWeight[s]
+		}
+		if k == 0 {
+			rf.topPath = renderPath(&r.Witness)
+			rf.escToAdmin = p == graph.PrivAdmin && r.Witness.Escalation
+			rf.adminDirect = p == graph.PrivAdmin && !r.Witness.Conditional
+			for _, st := range r.Witness.Steps {
+				switch st.Kind {
+				case graph.EdgeCanAssume, graph.EdgeEscalates, graph.EdgeDelegates:
+					rf.adminDirect = false
+				}
+			}
+		}
+	}
+	return rf
+}
+
+// renderPath writes a witness as "a -KIND-> b -ACCESS(admin)-> c".
+func renderPath(p *projection.Path) string {
+	if len(p.Nodes) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(p.Nodes[0].ID)
+	for i, s := range p.Steps {
+		b.WriteString(" -")
+		b.WriteString(s.Kind.String())
+		if s.Kind == graph.EdgeAccess || s.Kind == graph.EdgeEscalates {
+			b.WriteString("(" + s.Privilege.String() + ")")
+		}
+		b.WriteString("-> ")
+		b.WriteString(p.Nodes[i+1].ID)
+	}
+	return b.String()
+}
+
+// direct fills the holdings, actions, via and escalation count of node i
+// from its own out-edges and those of the principals it holds directly.
+func (ex *extractor) direct(i int32) {
+	x := ex.x
+	f := &ex.facts[i]
+	f.holdings = map[string]graph.Privilege{}
+	f.actions = map[string]struct{}{}
+	esc := map[int32]struct{}{}
+	viaSet := map[string]struct{}{}
+	var visit func(u int32, depth int)
+	visit = func(u int32, depth int) {
+		for _, ei := range x.out[u] {
+			e := &x.edges[ei]
+			t := x.pos[e.To]
+			switch {
+			case e.Kind == graph.EdgeAccess:
+				for _, a := range e.Actions {
+					f.actions[a] = struct{}{}
+				}
+				for _, v := range e.Via {
+					viaSet[v] = struct{}{}
+					if e.Privilege >= graph.PrivWrite && f.holdings[v] < e.Privilege {
+						f.holdings[v] = e.Privilege
+					}
+				}
+			case e.Kind == graph.EdgeEscalates:
+				esc[t] = struct{}{}
+				for _, a := range e.Actions {
+					f.actions[a] = struct{}{}
+				}
+			case e.Kind == graph.EdgeMemberOf || e.Kind == graph.EdgeHasRole || e.Kind == graph.EdgeCanAssume:
+				if p := ex.directTier(t); p >= graph.PrivWrite && f.holdings[e.To] < p {
+					f.holdings[e.To] = p
+				}
+				if depth == 0 {
+					visit(t, 1)
+				}
+			case e.Kind == graph.EdgeHasAccount || e.Kind == graph.EdgeAuthenticates:
+				if depth == 0 && x.nodes[t].Subkind != "hr-record" {
+					visit(t, 0)
+				}
+			}
+		}
+	}
+	visit(i, 0)
+	f.escalations = len(esc)
+	for v := range viaSet {
+		f.via = append(f.via, v)
+	}
+	slices.Sort(f.via)
+}
+
+// directTier is the highest privilege of node t's own ACCESS and ESCALATES edges.
+func (ex *extractor) directTier(t int32) graph.Privilege {
+	var p graph.Privilege
+	for _, ei := range ex.x.out[t] {
+		e := &ex.x.edges[ei]
+		if (e.Kind == graph.EdgeAccess || e.Kind == graph.EdgeEscalates) && e.Privilege > p {
+			p = e.Privilege
+		}
+	}
+	return p
+}
+
+// credentials fills the credential facts of node i.
+func (ex *extractor) credentials(i int32) {
+	x := ex.x
+	f := &ex.facts[i]
+	var cs []int32
+	switch x.nodes[i].Kind {
+	case graph.KindCredential:
+		cs = []int32{i}
+	case graph.KindAccount:
+		cs = ex.credentialsOf(i)
+	case graph.KindIdentity:
+		for _, a := range ex.accountsOf(i) {
+			cs = append(cs, ex.credentialsOf(a)...)
+		}
+	}
+	for _, c := range cs {
+		f.creds = append(f.creds, ex.credFact(c))
+	}
+}
+
+// toxicPairs returns the names of the policy's pairs both of whose sides
+// match an action or holding of f.
+func (ex *extractor) toxicPairs(f *nodeFacts) []string {
+	if len(ex.policy.ToxicPairs) == 0 {
+		return nil
+	}
+	var mask uint64
+	test := func(s string) {
+		m, ok := ex.matchBuf[s]
+		if !ok {
+			for k, tp := range ex.policy.ToxicPairs {
+				if k >= 32 {
+					break
+				}
+				if tp.left.MatchString(s) {
+					m |= 1 << (2 * k)
+				}
+				if tp.right.MatchString(s) {
+					m |= 1 << (2*k + 1)
+				}
+			}
+			ex.matchBuf[s] = m
+		}
+		mask |= m
+	}
+	for a := range f.actions {
+		test(a)
+	}
+	for h := range f.holdings {
+		test(h)
+	}
+	var out []string
+	for k, tp := range ex.policy.ToxicPairs {
+		if k < 32 && mask&(3<<(2*k)) == 3<<(2*k) {
+			out = append(out, tp.Name)
+		}
+	}
+	return out
+}
+
+// peers computes, per node, how rare its rarest write/admin holding is
+// among nodes of the same kind and department.
+func (ex *extractor) peers(minPeers int) (unusual []float64, rare []string) {
+	x := ex.x
+	unusual = make([]float64, len(x.nodes))
+	rare = make([]string, len(x.nodes))
+	size := map[string]int{}
+	held := map[[2]string]int{}
+	key := func(i int) string {
+		f := &ex.facts[i]
+		if f.dept == "" || !ex.isItem[i] {
+			return ""
+		}
+		return x.nodes[i].Kind.String() + "/" + f.dept
+	}
+	for i := range x.nodes {
+		g := key(i)
+		if g == "" {
+			continue
+		}
+		size[g]++
+		for h := range ex.facts[i].holdings {
+			held[[2]string{g, h}]++
+		}
+	}
+	for i := range x.nodes {
+		g := key(i)
+		if g == "" || size[g] < minPeers {
+			continue
+		}
+		for h := range ex.facts[i].holdings {
+			u := 1 - float64(held[[2]string{g, h}])/float64(size[g])
+			if u > unusual[i] || (u == unusual[i] && h < rare[i]) {
+				unusual[i], rare[i] = u, h
+			}
+		}
+	}
+	return unusual, rare
+}
+
+// norm01 clamps v to [0, 1].
+func norm01(v float64) float64 { return math.Max(0, math.Min(1, v)) }
+
+func logNorm(v, cap float64) float64 { return norm01(math.Log2(1+v) / math.Log2(1+cap)) }
