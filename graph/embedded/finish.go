@@ -3,8 +3,8 @@ package embedded
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
+	json "github.com/goccy/go-json"
 	"reflect"
 	"slices"
 	"time"
@@ -22,10 +22,20 @@ func (s *Store) FinishRun(ctx context.Context, runID string) (*graph.SyncRun, er
 		return nil, err
 	}
 	var out *graph.SyncRun
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		r, st, err := activeRun(tx, runID)
+	stx, err := s.stage.Begin(false)
+	if err != nil {
+		return nil, fmt.Errorf("finish run %s: read staging: %w", runID, err)
+	}
+	defer func() { _ = stx.Rollback() }()
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		r, err := activeRun(tx, runID)
 		if err != nil {
 			return err
+		}
+		st := stx.Bucket([]byte(runID))
+		if st == nil {
+			return fmt.Errorf("sync run %s has no staging area (the store was reopened since it began): %w",
+				runID, graph.ErrRunNotActive)
 		}
 		a := applier{tx: tx, run: r, src: tx.Bucket(bBySrc)}
 		if a.idx, err = a.src.CreateBucketIfNotExists([]byte(r.Source)); err != nil {
@@ -38,9 +48,6 @@ func (s *Store) FinishRun(ctx context.Context, runID string) (*graph.SyncRun, er
 			return err
 		}
 		r.Stats.Drift = &a.drift
-		if err := tx.Bucket(bStage).DeleteBucket([]byte(runID)); err != nil {
-			return err
-		}
 		r.Status, r.Finished = graph.RunComplete, time.Now().UTC()
 		out = r
 		return putRun(tx, r)
@@ -48,6 +55,8 @@ func (s *Store) FinishRun(ctx context.Context, runID string) (*graph.SyncRun, er
 	if err != nil {
 		return nil, fmt.Errorf("finish run %s: %w", runID, err)
 	}
+	_ = stx.Rollback()
+	s.dropStaging(runID)
 	s.log.Info("sync run complete", "run", out.ID, "source", out.Source,
 		"nodes", out.Stats.NodesUpserted, "edges", out.Stats.EdgesUpserted,
 		"nodes_swept", out.Stats.NodesSwept, "edges_swept", out.Stats.EdgesSwept)

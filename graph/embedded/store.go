@@ -5,9 +5,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
+	json "github.com/goccy/go-json"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -22,6 +22,9 @@ import (
 // FileName is the database file inside the store's directory.
 const FileName = "accessgraph.db"
 
+// StagingFileName holds what active runs have staged.
+const StagingFileName = "staging.db"
+
 // schemaVersion is bumped when the on-disk layout changes.
 const schemaVersion = "1"
 
@@ -32,14 +35,14 @@ var (
 	bAdj   = []byte("adj")   // nodeID \x00 edgeID -> nil
 	bBySrc = []byte("bysrc") // nested per source: "n\x00id" | "e\x00id" -> runID
 	bRuns  = []byte("runs")
-	bStage = []byte("stage") // nested per run: "n\x00id" | "e\x00id" -> JSON
 )
 
 // Store is a graph.Store on bbolt. It is safe for concurrent use.
 type Store struct {
-	db  *bolt.DB
-	dir string
-	log *slog.Logger
+	db    *bolt.DB // the committed graph and the runs; every commit is fsynced
+	stage *bolt.DB // what active runs staged; never fsynced (see openStaging)
+	dir   string
+	log   *slog.Logger
 }
 
 var _ graph.Store = (*Store)(nil)
@@ -77,16 +80,39 @@ func Open(dir string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	s := &Store{db: db, dir: dir, log: opt.Logger}
-	if err := s.init(); err != nil {
+	if s.stage, err = openStaging(dir); err != nil {
 		_ = db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if err := s.init(); err != nil {
+		_ = s.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	return s, nil
 }
 
+// openStaging creates a fresh staging database. Staged writes are
+// disposable (a run whose process dies is abandoned, and a run only becomes
+// visible when FinishRun applies it to the main database, which fsyncs), so
+// the staging file skips fsync and starts empty on every open; that is what
+// makes staging cheap.
+func openStaging(dir string) (*bolt.DB, error) {
+	path := filepath.Join(dir, StagingFileName)
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("clear staging: %w", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, NoSync: true,
+		NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	if err != nil {
+		return nil, fmt.Errorf("open staging: %w", err)
+	}
+	db.NoSync = true
+	return db, nil
+}
+
 func (s *Store) init() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bNodes, bEdges, bAdj, bBySrc, bRuns, bStage} {
+		for _, b := range [][]byte{bMeta, bNodes, bEdges, bAdj, bBySrc, bRuns} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -128,10 +154,6 @@ func (s *Store) abandonActive(tx *bolt.Tx) error {
 		if err := putRun(tx, &r); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bStage).DeleteBucket([]byte(r.ID)); err != nil &&
-			!errors.Is(err, bolterrors.ErrBucketNotFound) {
-			return err
-		}
 		s.log.Warn("sync run abandoned", "run", r.ID, "source", r.Source)
 	}
 	return nil
@@ -141,7 +163,14 @@ func (s *Store) abandonActive(tx *bolt.Tx) error {
 func (s *Store) Dir() string { return s.dir }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if s.stage != nil {
+		path := s.stage.Path()
+		err = errors.Join(err, s.stage.Close(), os.Remove(path))
+	}
+	return err
+}
 
 func newRunID(now time.Time) string {
 	var b [4]byte
@@ -176,32 +205,51 @@ func (s *Store) BeginRun(ctx context.Context, source string) (*graph.SyncRun, er
 	}
 	r := &graph.SyncRun{ID: newRunID(time.Now()), Source: source, Status: graph.RunActive,
 		Started: time.Now().UTC()}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		if _, err := tx.Bucket(bStage).CreateBucket([]byte(r.ID)); err != nil {
-			return err
-		}
-		return putRun(tx, r)
+	err := s.stage.Update(func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucket([]byte(r.ID))
+		return err
 	})
+	if err == nil {
+		err = s.db.Update(func(tx *bolt.Tx) error { return putRun(tx, r) })
+	}
 	if err != nil {
 		return nil, fmt.Errorf("begin run for %s: %w", source, err)
 	}
 	return r, ctx.Err()
 }
 
-// activeRun loads runID and checks that it accepts writes.
-func activeRun(tx *bolt.Tx, runID string) (*graph.SyncRun, *bolt.Bucket, error) {
+// activeRun loads runID from the main database and checks that it accepts
+// writes.
+func activeRun(tx *bolt.Tx, runID string) (*graph.SyncRun, error) {
 	r, err := getRun(tx, runID)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if r.Status != graph.RunActive {
-		return nil, nil, fmt.Errorf("sync run %s is %s: %w", runID, r.Status, graph.ErrRunNotActive)
+		return nil, fmt.Errorf("sync run %s is %s: %w", runID, r.Status, graph.ErrRunNotActive)
 	}
-	st := tx.Bucket(bStage).Bucket([]byte(runID))
-	if st == nil {
-		return nil, nil, fmt.Errorf("sync run %s has no staging area: %w", runID, graph.ErrRunNotActive)
+	return r, nil
+}
+
+// staged runs fn on the run's staging bucket in a staging write transaction,
+// after checking that the run is active.
+func (s *Store) staged(runID string, fn func(r *graph.SyncRun, st *bolt.Bucket) error) error {
+	var r *graph.SyncRun
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		r, err = activeRun(tx, runID)
+		return err
+	}); err != nil {
+		return err
 	}
-	return r, st, nil
+	return s.stage.Update(func(tx *bolt.Tx) error {
+		st := tx.Bucket([]byte(runID))
+		if st == nil {
+			return fmt.Errorf("sync run %s has no staging area (the store was reopened since it began): %w",
+				runID, graph.ErrRunNotActive)
+		}
+		return fn(r, st)
+	})
 }
 
 func stageKey(kind byte, id string) []byte {
@@ -215,11 +263,7 @@ func (s *Store) UpsertNodes(ctx context.Context, runID string, nodes []graph.Nod
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
-		r, st, err := activeRun(tx, runID)
-		if err != nil {
-			return err
-		}
+	return s.staged(runID, func(r *graph.SyncRun, st *bolt.Bucket) error {
 		for i := range nodes {
 			n := nodes[i]
 			if err := n.Validate(); err != nil {
@@ -246,11 +290,7 @@ func (s *Store) UpsertEdges(ctx context.Context, runID string, edges []graph.Edg
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
-		r, st, err := activeRun(tx, runID)
-		if err != nil {
-			return err
-		}
+	return s.staged(runID, func(r *graph.SyncRun, st *bolt.Bucket) error {
 		for i := range edges {
 			e := edges[i]
 			if err := e.Validate(); err != nil {
@@ -287,16 +327,13 @@ func (s *Store) FailRun(ctx context.Context, runID string, cause error) (*graph.
 		if cause != nil {
 			r.Error = cause.Error()
 		}
-		if err := tx.Bucket(bStage).DeleteBucket([]byte(runID)); err != nil &&
-			!errors.Is(err, bolterrors.ErrBucketNotFound) {
-			return err
-		}
 		out = r
 		return putRun(tx, r)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("fail run: %w", err)
 	}
+	s.dropStaging(runID)
 	return out, ctx.Err()
 }
 
@@ -392,3 +429,12 @@ func (s *Store) Counts(ctx context.Context) (nodes, edges int, err error) {
 func isStub(n *graph.Node) bool { return n.Props[graph.PropStub] == "true" }
 
 func hasPrefix(k []byte, p []byte) bool { return bytes.HasPrefix(k, p) }
+
+// dropStaging deletes a run's staging bucket. A failure only leaves garbage
+// in the staging file, which is recreated on the next open.
+func (s *Store) dropStaging(runID string) {
+	err := s.stage.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket([]byte(runID)) })
+	if err != nil && !errors.Is(err, bolterrors.ErrBucketNotFound) {
+		s.log.Warn("drop staged writes", "run", runID, "err", err)
+	}
+}
