@@ -43,6 +43,7 @@ type reachFacts struct {
 type nodeFacts struct {
 	reach       reachFacts
 	escalations int
+	standing    graph.Privilege // best tier of ACCESS edges held without CAN_ASSUME or ESCALATES
 	holdings    map[string]graph.Privilege // group/role IDs and via names it holds, with their tier
 	actions     map[string]struct{}
 	via         []string
@@ -50,6 +51,7 @@ type nodeFacts struct {
 	identity    int32 // position of the identity it belongs to, -1 if none
 	dept        string
 	terminated  time.Time // the HR termination date of an identity
+	manager     string    // the HR manager's email of an identity
 }
 
 // extractor computes facts over an index.
@@ -144,6 +146,7 @@ func (ex *extractor) prepare() {
 			if x.nodes[a].Subkind == "hr-record" {
 				ex.hasHR[i] = true
 				ex.facts[i].dept = x.nodes[a].Props["department"]
+				ex.facts[i].manager = x.nodes[a].Props["manager_email"]
 				if t, ok := parseTime(x.nodes[a].Props["termination_date"]); ok {
 					ex.facts[i].terminated = t
 				}
@@ -316,6 +319,9 @@ func (ex *extractor) direct(i int32) {
 			t := x.pos[e.To]
 			switch {
 			case e.Kind == graph.EdgeAccess:
+				if e.Privilege > f.standing && len(e.Conditions) == 0 {
+					f.standing = e.Privilege
+				}
 				for _, a := range e.Actions {
 					f.actions[a] = struct{}{}
 				}
@@ -334,7 +340,7 @@ func (ex *extractor) direct(i int32) {
 				if p := ex.directTier(t); p >= graph.PrivWrite && f.holdings[e.To] < p {
 					f.holdings[e.To] = p
 				}
-				if depth == 0 {
+				if depth == 0 && e.Kind != graph.EdgeCanAssume {
 					visit(t, 1)
 				}
 			case e.Kind == graph.EdgeHasAccount || e.Kind == graph.EdgeAuthenticates:

@@ -286,6 +286,11 @@ func (ex *extractor) itemFacts(i int32, unusual float64, rare string) map[string
 	m["identity_id"], m["identity_status"], m["accounts"] = identityID, identityStatus, strs(accounts)
 	m["linked"], m["has_hr"], m["human"], m["agent"] = id >= 0, hasHR, human, agent
 	m["on_behalf_of"] = onBehalf
+	manager := ""
+	if id >= 0 {
+		manager = ex.facts[id].manager
+	}
+	m["manager"] = manager
 	delTier, delRes := 0, 0
 	if onBehalf != "" {
 		if p, ok := ex.byEmail[strings.ToLower(onBehalf)]; ok {
@@ -325,7 +330,8 @@ func (ex *extractor) itemFacts(i int32, unusual float64, rare string) map[string
 	m["privilege_tier"], m["max_sensitivity"] = int(r.tier), int(r.maxSens)
 	m["blast_resources"], m["admin_resources"], m["blast_weighted"] = r.resources, r.adminRes, r.weighted
 	m["escalation_paths"], m["escalates_to_admin"] = f.escalations, r.escToAdmin
-	m["admin_direct"] = r.adminDirect
+	m["admin_direct"] = f.standing == graph.PrivAdmin
+	m["standing_tier"] = int(f.standing)
 	var adminPath, accessPath []string
 	if r.topPath != "" {
 		accessPath = []string{r.topPath}
