@@ -43,7 +43,7 @@ type reachFacts struct {
 type nodeFacts struct {
 	reach       reachFacts
 	escalations int
-	standing    graph.Privilege // best tier of ACCESS edges held without CAN_ASSUME or ESCALATES
+	standing    graph.Privilege            // best tier of ACCESS edges held without CAN_ASSUME or ESCALATES
 	holdings    map[string]graph.Privilege // group/role IDs and via names it holds, with their tier
 	actions     map[string]struct{}
 	via         []string
