@@ -10,6 +10,7 @@ import (
 	"github.com/accessgraph/accessgraph/graph/projection"
 	"github.com/accessgraph/accessgraph/idp"
 	"github.com/accessgraph/accessgraph/ingest/schedule"
+	"github.com/accessgraph/accessgraph/remediate/review"
 )
 
 // Engine answers the three analysis questions. The projection snapshot
@@ -73,6 +74,10 @@ type Resolver struct {
 	AfterIdPChange func(ctx context.Context) error
 	// Logger receives server faults; nil means slog.Default().
 	Logger *slog.Logger
+	// Review serves reviewQueue, riskScore and decide; nil: UNAVAILABLE.
+	Review *review.Service
+	// ReviewActor names the caller of decide; nil: "graphql".
+	ReviewActor ReviewActor
 }
 
 // IdentityProvider is the control surface of accessgraph's OIDC provider

@@ -35,6 +35,11 @@ func (r *mutationResolver) RevokeAll(ctx context.Context, subject string) (idp.C
 	return r.control(ctx, "revokeAll", subject, r.IdP.RevokeAll)
 }
 
+// Decide is the resolver for the decide field.
+func (r *mutationResolver) Decide(ctx context.Context, item string, decision model.ReviewDecision, expiresAt *time.Time, justification string) (model.ReviewDecisionRecord, error) {
+	return r.decide(ctx, item, decision, expiresAt, justification)
+}
+
 // IsPrincipal is the resolver for the isPrincipal field.
 func (r *nodeResolver) IsPrincipal(ctx context.Context, obj *projection.NodeRef) (bool, error) {
 	return obj.Kind.IsPrincipal(), nil
@@ -69,6 +74,16 @@ func (r *nodeResolver) Props(ctx context.Context, obj *projection.NodeRef) ([]mo
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out, nil
+}
+
+// ReviewQueue is the resolver for the reviewQueue field.
+func (r *queryResolver) ReviewQueue(ctx context.Context, reviewer *string, filters *model.ReviewFilters, first *int, after *string) (model.ReviewItemConnection, error) {
+	return r.reviewQueue(reviewer, filters, first, after)
+}
+
+// RiskScore is the resolver for the riskScore field.
+func (r *queryResolver) RiskScore(ctx context.Context, id string) (model.RiskScore, error) {
+	return r.riskScore(id)
 }
 
 // Node is the resolver for the node field.

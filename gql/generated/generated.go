@@ -99,6 +99,7 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		Decide      func(childComplexity int, item string, decision model.ReviewDecision, expiresAt *time.Time, justification string) int
 		EndSessions func(childComplexity int, subject string) int
 		RevokeAll   func(childComplexity int, subject string) int
 		RevokeGrant func(childComplexity int, grant string) int
@@ -170,6 +171,8 @@ type ComplexityRoot struct {
 		IdentitySessions func(childComplexity int, subject string) int
 		Node             func(childComplexity int, id string) int
 		Paths            func(childComplexity int, from string, to string, maxDepth *int, maxPaths *int, engine *model.Engine, first *int, after *string) int
+		ReviewQueue      func(childComplexity int, reviewer *string, filters *model.ReviewFilters, first *int, after *string) int
+		RiskScore        func(childComplexity int, id string) int
 		Search           func(childComplexity int, text string, kinds []graph.Kind, first *int, after *string) int
 		Snapshot         func(childComplexity int) int
 		SyncRuns         func(childComplexity int, source *string, first *int) int
@@ -210,6 +213,83 @@ type ComplexityRoot struct {
 	ReacherEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ReviewDecisionRecord struct {
+		At            func(childComplexity int) int
+		Decision      func(childComplexity int) int
+		ExpiresAt     func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Item          func(childComplexity int) int
+		Justification func(childComplexity int) int
+		Request       func(childComplexity int) int
+		Score         func(childComplexity int) int
+		Who           func(childComplexity int) int
+	}
+
+	ReviewItem struct {
+		Advice             func(childComplexity int) int
+		Decision           func(childComplexity int) int
+		DeterministicScore func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		Kind               func(childComplexity int) int
+		LlmRaise           func(childComplexity int) int
+		Members            func(childComplexity int) int
+		Name               func(childComplexity int) int
+		Rationale          func(childComplexity int) int
+		Reasons            func(childComplexity int) int
+		Reviewers          func(childComplexity int) int
+		Score              func(childComplexity int) int
+		Source             func(childComplexity int) int
+		Subkind            func(childComplexity int) int
+	}
+
+	ReviewItemConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ReviewItemEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	RiskAdvice struct {
+		Error           func(childComplexity int) int
+		Model           func(childComplexity int) int
+		PromptVersion   func(childComplexity int) int
+		Raise           func(childComplexity int) int
+		RaiseAttention  func(childComplexity int) int
+		Rationale       func(childComplexity int) int
+		State           func(childComplexity int) int
+		SuggestedAction func(childComplexity int) int
+	}
+
+	RiskContribution struct {
+		Name   func(childComplexity int) int
+		Points func(childComplexity int) int
+		Value  func(childComplexity int) int
+		Weight func(childComplexity int) int
+	}
+
+	RiskReason struct {
+		Element  func(childComplexity int) int
+		Evidence func(childComplexity int) int
+		Rule     func(childComplexity int) int
+		Severity func(childComplexity int) int
+		Title    func(childComplexity int) int
+		Weight   func(childComplexity int) int
+	}
+
+	RiskScore struct {
+		Advice             func(childComplexity int) int
+		Contributions      func(childComplexity int) int
+		DeterministicScore func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		Reasons            func(childComplexity int) int
+		Score              func(childComplexity int) int
+		Subject            func(childComplexity int) int
 	}
 
 	RunStats struct {
@@ -289,6 +369,7 @@ type MutationResolver interface {
 	EndSessions(ctx context.Context, subject string) (idp.ControlResult, error)
 	RevokeGrant(ctx context.Context, grant string) (idp.ControlResult, error)
 	RevokeAll(ctx context.Context, subject string) (idp.ControlResult, error)
+	Decide(ctx context.Context, item string, decision model.ReviewDecision, expiresAt *time.Time, justification string) (model.ReviewDecisionRecord, error)
 }
 type NodeResolver interface {
 	IsPrincipal(ctx context.Context, obj *projection.NodeRef) (bool, error)
@@ -296,6 +377,8 @@ type NodeResolver interface {
 	Props(ctx context.Context, obj *projection.NodeRef) ([]model.Prop, error)
 }
 type QueryResolver interface {
+	ReviewQueue(ctx context.Context, reviewer *string, filters *model.ReviewFilters, first *int, after *string) (model.ReviewItemConnection, error)
+	RiskScore(ctx context.Context, id string) (model.RiskScore, error)
 	Node(ctx context.Context, id string) (projection.NodeRef, error)
 	Identity(ctx context.Context, id string) (projection.NodeRef, error)
 	Search(ctx context.Context, text string, kinds []graph.Kind, first *int, after *string) (model.NodeConnection, error)
@@ -559,6 +642,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.IdpItem.Subject(childComplexity), true
 
+	case "Mutation.decide":
+		if e.ComplexityRoot.Mutation.Decide == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_decide_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Decide(childComplexity, args["item"].(string), args["decision"].(model.ReviewDecision), args["expiresAt"].(*time.Time), args["justification"].(string)), true
 	case "Mutation.endSessions":
 		if e.ComplexityRoot.Mutation.EndSessions == nil {
 			break
@@ -856,6 +950,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Paths(childComplexity, args["from"].(string), args["to"].(string), args["maxDepth"].(*int), args["maxPaths"].(*int), args["engine"].(*model.Engine), args["first"].(*int), args["after"].(*string)), true
+	case "Query.reviewQueue":
+		if e.ComplexityRoot.Query.ReviewQueue == nil {
+			break
+		}
+
+		args, err := ec.field_Query_reviewQueue_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ReviewQueue(childComplexity, args["reviewer"].(*string), args["filters"].(*model.ReviewFilters), args["first"].(*int), args["after"].(*string)), true
+	case "Query.riskScore":
+		if e.ComplexityRoot.Query.RiskScore == nil {
+			break
+		}
+
+		args, err := ec.field_Query_riskScore_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RiskScore(childComplexity, args["id"].(string)), true
 	case "Query.search":
 		if e.ComplexityRoot.Query.Search == nil {
 			break
@@ -1009,6 +1125,332 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReacherEdge.Node(childComplexity), true
+
+	case "ReviewDecisionRecord.at":
+		if e.ComplexityRoot.ReviewDecisionRecord.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewDecisionRecord.At(childComplexity), true
+	case "ReviewDecisionRecord.decision":
+		if e.ComplexityRoot.ReviewDecisionRecord.Decision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewDecisionRecord.Decision(childComplexity), true
+	case "ReviewDecisionRecord.expiresAt":
+		if e.ComplexityRoot.ReviewDecisionRecord.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewDecisionRecord.ExpiresAt(childComplexity), true
+	case "ReviewDecisionRecord.id":
+		if e.ComplexityRoot.ReviewDecisionRecord.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewDecisionRecord.ID(childComplexity), true
+	case "ReviewDecisionRecord.item":
+		if e.ComplexityRoot.ReviewDecisionRecord.Item == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewDecisionRecord.Item(childComplexity), true
+	case "ReviewDecisionRecord.justification":
+		if e.ComplexityRoot.ReviewDecisionRecord.Justification == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewDecisionRecord.Justification(childComplexity), true
+	case "ReviewDecisionRecord.request":
+		if e.ComplexityRoot.ReviewDecisionRecord.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewDecisionRecord.Request(childComplexity), true
+	case "ReviewDecisionRecord.score":
+		if e.ComplexityRoot.ReviewDecisionRecord.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewDecisionRecord.Score(childComplexity), true
+	case "ReviewDecisionRecord.who":
+		if e.ComplexityRoot.ReviewDecisionRecord.Who == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewDecisionRecord.Who(childComplexity), true
+
+	case "ReviewItem.advice":
+		if e.ComplexityRoot.ReviewItem.Advice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.Advice(childComplexity), true
+	case "ReviewItem.decision":
+		if e.ComplexityRoot.ReviewItem.Decision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.Decision(childComplexity), true
+	case "ReviewItem.deterministicScore":
+		if e.ComplexityRoot.ReviewItem.DeterministicScore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.DeterministicScore(childComplexity), true
+	case "ReviewItem.id":
+		if e.ComplexityRoot.ReviewItem.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.ID(childComplexity), true
+	case "ReviewItem.kind":
+		if e.ComplexityRoot.ReviewItem.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.Kind(childComplexity), true
+	case "ReviewItem.llmRaise":
+		if e.ComplexityRoot.ReviewItem.LlmRaise == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.LlmRaise(childComplexity), true
+	case "ReviewItem.members":
+		if e.ComplexityRoot.ReviewItem.Members == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.Members(childComplexity), true
+	case "ReviewItem.name":
+		if e.ComplexityRoot.ReviewItem.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.Name(childComplexity), true
+	case "ReviewItem.rationale":
+		if e.ComplexityRoot.ReviewItem.Rationale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.Rationale(childComplexity), true
+	case "ReviewItem.reasons":
+		if e.ComplexityRoot.ReviewItem.Reasons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.Reasons(childComplexity), true
+	case "ReviewItem.reviewers":
+		if e.ComplexityRoot.ReviewItem.Reviewers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.Reviewers(childComplexity), true
+	case "ReviewItem.score":
+		if e.ComplexityRoot.ReviewItem.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.Score(childComplexity), true
+	case "ReviewItem.source":
+		if e.ComplexityRoot.ReviewItem.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.Source(childComplexity), true
+	case "ReviewItem.subkind":
+		if e.ComplexityRoot.ReviewItem.Subkind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.Subkind(childComplexity), true
+
+	case "ReviewItemConnection.edges":
+		if e.ComplexityRoot.ReviewItemConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItemConnection.Edges(childComplexity), true
+	case "ReviewItemConnection.pageInfo":
+		if e.ComplexityRoot.ReviewItemConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItemConnection.PageInfo(childComplexity), true
+	case "ReviewItemConnection.totalCount":
+		if e.ComplexityRoot.ReviewItemConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItemConnection.TotalCount(childComplexity), true
+
+	case "ReviewItemEdge.cursor":
+		if e.ComplexityRoot.ReviewItemEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItemEdge.Cursor(childComplexity), true
+	case "ReviewItemEdge.node":
+		if e.ComplexityRoot.ReviewItemEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItemEdge.Node(childComplexity), true
+
+	case "RiskAdvice.error":
+		if e.ComplexityRoot.RiskAdvice.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskAdvice.Error(childComplexity), true
+	case "RiskAdvice.model":
+		if e.ComplexityRoot.RiskAdvice.Model == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskAdvice.Model(childComplexity), true
+	case "RiskAdvice.promptVersion":
+		if e.ComplexityRoot.RiskAdvice.PromptVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskAdvice.PromptVersion(childComplexity), true
+	case "RiskAdvice.raise":
+		if e.ComplexityRoot.RiskAdvice.Raise == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskAdvice.Raise(childComplexity), true
+	case "RiskAdvice.raiseAttention":
+		if e.ComplexityRoot.RiskAdvice.RaiseAttention == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskAdvice.RaiseAttention(childComplexity), true
+	case "RiskAdvice.rationale":
+		if e.ComplexityRoot.RiskAdvice.Rationale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskAdvice.Rationale(childComplexity), true
+	case "RiskAdvice.state":
+		if e.ComplexityRoot.RiskAdvice.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskAdvice.State(childComplexity), true
+	case "RiskAdvice.suggestedAction":
+		if e.ComplexityRoot.RiskAdvice.SuggestedAction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskAdvice.SuggestedAction(childComplexity), true
+
+	case "RiskContribution.name":
+		if e.ComplexityRoot.RiskContribution.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskContribution.Name(childComplexity), true
+	case "RiskContribution.points":
+		if e.ComplexityRoot.RiskContribution.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskContribution.Points(childComplexity), true
+	case "RiskContribution.value":
+		if e.ComplexityRoot.RiskContribution.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskContribution.Value(childComplexity), true
+	case "RiskContribution.weight":
+		if e.ComplexityRoot.RiskContribution.Weight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskContribution.Weight(childComplexity), true
+
+	case "RiskReason.element":
+		if e.ComplexityRoot.RiskReason.Element == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskReason.Element(childComplexity), true
+	case "RiskReason.evidence":
+		if e.ComplexityRoot.RiskReason.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskReason.Evidence(childComplexity), true
+	case "RiskReason.rule":
+		if e.ComplexityRoot.RiskReason.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskReason.Rule(childComplexity), true
+	case "RiskReason.severity":
+		if e.ComplexityRoot.RiskReason.Severity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskReason.Severity(childComplexity), true
+	case "RiskReason.title":
+		if e.ComplexityRoot.RiskReason.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskReason.Title(childComplexity), true
+	case "RiskReason.weight":
+		if e.ComplexityRoot.RiskReason.Weight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskReason.Weight(childComplexity), true
+
+	case "RiskScore.advice":
+		if e.ComplexityRoot.RiskScore.Advice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskScore.Advice(childComplexity), true
+	case "RiskScore.contributions":
+		if e.ComplexityRoot.RiskScore.Contributions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskScore.Contributions(childComplexity), true
+	case "RiskScore.deterministicScore":
+		if e.ComplexityRoot.RiskScore.DeterministicScore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskScore.DeterministicScore(childComplexity), true
+	case "RiskScore.id":
+		if e.ComplexityRoot.RiskScore.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskScore.ID(childComplexity), true
+	case "RiskScore.reasons":
+		if e.ComplexityRoot.RiskScore.Reasons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskScore.Reasons(childComplexity), true
+	case "RiskScore.score":
+		if e.ComplexityRoot.RiskScore.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskScore.Score(childComplexity), true
+	case "RiskScore.subject":
+		if e.ComplexityRoot.RiskScore.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskScore.Subject(childComplexity), true
 
 	case "RunStats.drift":
 		if e.ComplexityRoot.RunStats.Drift == nil {
@@ -1273,7 +1715,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
-		return graphql.NewInputUnmarshalerIndex()
+		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("ReviewFilters", ec.unmarshalInputReviewFilters),
+		)
 	}
 	first := true
 
@@ -1775,6 +2219,16 @@ type Snapshot {
 
 "Query is the read-only entry point of the API."
 type Query {
+  "Review items sorted by risk score, highest first (UNAVAILABLE when no review queue is configured)."
+  reviewQueue(
+    "Only items whose reviewers include this email (HR manager); empty: every item."
+    reviewer: String
+    filters: ReviewFilters
+    first: Int
+    after: String
+  ): ReviewItemConnection!
+  "The risk assessment of one scored element (identity, account, credential, grant, role, group)."
+  riskScore(id: ID!): RiskScore!
   "One node by ID."
   node(
     "The node's stable ID."
@@ -1957,6 +2411,118 @@ type Mutation {
   revokeGrant("The grant ID (see identitySessions)." grant: ID!): EndResult!
   "End every session and revoke every token and grant of an identity: the offboarding guarantee."
   revokeAll("The identity's subject." subject: String!): EndResult!
+  "Record a review decision on an item (by its ID or the ID of one of its members). REVOKE and EXPIRE_AT create a pending remediation request; KEEP with expiresAt is an exception that lapses then."
+  decide(item: ID!, decision: ReviewDecision!, expiresAt: Time, justification: String!): ReviewDecisionRecord!
+}
+
+"A review decision."
+enum ReviewDecision {
+  KEEP
+  REVOKE
+  EXPIRE_AT
+}
+
+"Narrows a review queue."
+input ReviewFilters {
+  "Item kinds (identity, account, role, group, credential, grant)."
+  kinds: [String!]
+  minScore: Float
+  "Only items with a reason from this rule."
+  rule: String
+  "Only items whose source starts with this."
+  source: String
+  "Also list items under an active decision."
+  includeDecided: Boolean
+}
+
+"One rule hit behind a review item."
+type RiskReason {
+  rule: String!
+  title: String!
+  severity: String!
+  weight: Float!
+  "The scored element the rule fired on."
+  element: ID!
+  "Element IDs and rendered paths."
+  evidence: [String!]!
+}
+
+"One term of a deterministic score: points = weight * value."
+type RiskContribution {
+  name: String!
+  weight: Float!
+  value: Float!
+  points: Float!
+}
+
+"What the local LLM said (it may only raise a score, within a bound)."
+type RiskAdvice {
+  "ok, unavailable, rejected or skipped."
+  state: String!
+  rationale: String
+  suggestedAction: String
+  raiseAttention: Boolean!
+  raise: Float!
+  model: String
+  promptVersion: String!
+  error: String
+}
+
+"A decision recorded on a review item."
+type ReviewDecisionRecord {
+  id: ID!
+  item: ID!
+  decision: ReviewDecision!
+  expiresAt: Time
+  justification: String!
+  who: String!
+  at: Time!
+  score: Float!
+  "The pending remediation request a REVOKE or EXPIRE_AT created."
+  request: ID
+}
+
+"One thing to review."
+type ReviewItem {
+  id: ID!
+  kind: String!
+  subkind: String
+  name: String!
+  source: String!
+  "Final score: the deterministic score plus any bounded LLM raise."
+  score: Float!
+  deterministicScore: Float!
+  llmRaise: Float!
+  reasons: [RiskReason!]!
+  "The LLM's rationale for the highest-scored member, if any."
+  rationale: String
+  advice: RiskAdvice!
+  members: [ID!]!
+  reviewers: [String!]!
+  decision: ReviewDecisionRecord
+}
+
+type ReviewItemEdge {
+  cursor: String!
+  node: ReviewItem!
+}
+
+type ReviewItemConnection {
+  edges: [ReviewItemEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+"The risk assessment of one element."
+type RiskScore {
+  id: ID!
+  "The review item it belongs to."
+  subject: ID!
+  score: Float!
+  deterministicScore: Float!
+  reasons: [RiskReason!]!
+  contributions: [RiskContribution!]!
+  advice: RiskAdvice!
 }
 `, BuiltIn: false},
 }
@@ -2264,6 +2830,160 @@ func (ec *executionContext) childFields_ReacherEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type ReacherEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ReviewDecisionRecord(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ReviewDecisionRecord_id(ctx, field)
+	case "item":
+		return ec.fieldContext_ReviewDecisionRecord_item(ctx, field)
+	case "decision":
+		return ec.fieldContext_ReviewDecisionRecord_decision(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_ReviewDecisionRecord_expiresAt(ctx, field)
+	case "justification":
+		return ec.fieldContext_ReviewDecisionRecord_justification(ctx, field)
+	case "who":
+		return ec.fieldContext_ReviewDecisionRecord_who(ctx, field)
+	case "at":
+		return ec.fieldContext_ReviewDecisionRecord_at(ctx, field)
+	case "score":
+		return ec.fieldContext_ReviewDecisionRecord_score(ctx, field)
+	case "request":
+		return ec.fieldContext_ReviewDecisionRecord_request(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReviewDecisionRecord", field.Name)
+}
+
+func (ec *executionContext) childFields_ReviewItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ReviewItem_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_ReviewItem_kind(ctx, field)
+	case "subkind":
+		return ec.fieldContext_ReviewItem_subkind(ctx, field)
+	case "name":
+		return ec.fieldContext_ReviewItem_name(ctx, field)
+	case "source":
+		return ec.fieldContext_ReviewItem_source(ctx, field)
+	case "score":
+		return ec.fieldContext_ReviewItem_score(ctx, field)
+	case "deterministicScore":
+		return ec.fieldContext_ReviewItem_deterministicScore(ctx, field)
+	case "llmRaise":
+		return ec.fieldContext_ReviewItem_llmRaise(ctx, field)
+	case "reasons":
+		return ec.fieldContext_ReviewItem_reasons(ctx, field)
+	case "rationale":
+		return ec.fieldContext_ReviewItem_rationale(ctx, field)
+	case "advice":
+		return ec.fieldContext_ReviewItem_advice(ctx, field)
+	case "members":
+		return ec.fieldContext_ReviewItem_members(ctx, field)
+	case "reviewers":
+		return ec.fieldContext_ReviewItem_reviewers(ctx, field)
+	case "decision":
+		return ec.fieldContext_ReviewItem_decision(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReviewItem", field.Name)
+}
+
+func (ec *executionContext) childFields_ReviewItemConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ReviewItemConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ReviewItemConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ReviewItemConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReviewItemConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ReviewItemEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ReviewItemEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ReviewItemEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReviewItemEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RiskAdvice(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "state":
+		return ec.fieldContext_RiskAdvice_state(ctx, field)
+	case "rationale":
+		return ec.fieldContext_RiskAdvice_rationale(ctx, field)
+	case "suggestedAction":
+		return ec.fieldContext_RiskAdvice_suggestedAction(ctx, field)
+	case "raiseAttention":
+		return ec.fieldContext_RiskAdvice_raiseAttention(ctx, field)
+	case "raise":
+		return ec.fieldContext_RiskAdvice_raise(ctx, field)
+	case "model":
+		return ec.fieldContext_RiskAdvice_model(ctx, field)
+	case "promptVersion":
+		return ec.fieldContext_RiskAdvice_promptVersion(ctx, field)
+	case "error":
+		return ec.fieldContext_RiskAdvice_error(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RiskAdvice", field.Name)
+}
+
+func (ec *executionContext) childFields_RiskContribution(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_RiskContribution_name(ctx, field)
+	case "weight":
+		return ec.fieldContext_RiskContribution_weight(ctx, field)
+	case "value":
+		return ec.fieldContext_RiskContribution_value(ctx, field)
+	case "points":
+		return ec.fieldContext_RiskContribution_points(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RiskContribution", field.Name)
+}
+
+func (ec *executionContext) childFields_RiskReason(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rule":
+		return ec.fieldContext_RiskReason_rule(ctx, field)
+	case "title":
+		return ec.fieldContext_RiskReason_title(ctx, field)
+	case "severity":
+		return ec.fieldContext_RiskReason_severity(ctx, field)
+	case "weight":
+		return ec.fieldContext_RiskReason_weight(ctx, field)
+	case "element":
+		return ec.fieldContext_RiskReason_element(ctx, field)
+	case "evidence":
+		return ec.fieldContext_RiskReason_evidence(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RiskReason", field.Name)
+}
+
+func (ec *executionContext) childFields_RiskScore(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_RiskScore_id(ctx, field)
+	case "subject":
+		return ec.fieldContext_RiskScore_subject(ctx, field)
+	case "score":
+		return ec.fieldContext_RiskScore_score(ctx, field)
+	case "deterministicScore":
+		return ec.fieldContext_RiskScore_deterministicScore(ctx, field)
+	case "reasons":
+		return ec.fieldContext_RiskScore_reasons(ctx, field)
+	case "contributions":
+		return ec.fieldContext_RiskScore_contributions(ctx, field)
+	case "advice":
+		return ec.fieldContext_RiskScore_advice(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RiskScore", field.Name)
+}
+
 func (ec *executionContext) childFields_RunStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "nodesUpserted":
@@ -2516,6 +3236,44 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Mutation_decide_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "item",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["item"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "decision",
+		func(ctx context.Context, v any) (model.ReviewDecision, error) {
+			return ec.unmarshalNReviewDecision2githubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐReviewDecision(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["decision"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "expiresAt",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expiresAt"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "justification",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["justification"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_endSessions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2735,6 +3493,58 @@ func (ec *executionContext) field_Query_paths_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["after"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_reviewQueue_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reviewer",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reviewer"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filters",
+		func(ctx context.Context, v any) (*model.ReviewFilters, error) {
+			return ec.unmarshalOReviewFilters2ᚖgithubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐReviewFilters(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filters"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_riskScore_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -3984,6 +4794,50 @@ func (ec *executionContext) fieldContext_Mutation_revokeAll(ctx context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_decide(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_decide(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Decide(ctx, fc.Args["item"].(string), fc.Args["decision"].(model.ReviewDecision), fc.Args["expiresAt"].(*time.Time), fc.Args["justification"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ReviewDecisionRecord) graphql.Marshaler {
+			return ec.marshalNReviewDecisionRecord2githubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐReviewDecisionRecord(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_decide(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewDecisionRecord(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_decide_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Node_id(ctx context.Context, field graphql.CollectedField, obj *projection.NodeRef) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4799,6 +5653,94 @@ func (ec *executionContext) _Prop_value(ctx context.Context, field graphql.Colle
 }
 func (ec *executionContext) fieldContext_Prop_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Prop", field, false, false, "String")
+}
+
+func (ec *executionContext) _Query_reviewQueue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_reviewQueue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ReviewQueue(ctx, fc.Args["reviewer"].(*string), fc.Args["filters"].(*model.ReviewFilters), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ReviewItemConnection) graphql.Marshaler {
+			return ec.marshalNReviewItemConnection2githubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐReviewItemConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_reviewQueue(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewItemConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_reviewQueue_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_riskScore(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_riskScore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RiskScore(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RiskScore) graphql.Marshaler {
+			return ec.marshalNRiskScore2githubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐRiskScore(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_riskScore(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RiskScore(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_riskScore_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -5792,6 +6734,1306 @@ func (ec *executionContext) fieldContext_ReacherEdge_node(_ context.Context, fie
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Reacher(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewDecisionRecord_id(ctx context.Context, field graphql.CollectedField, obj *model.ReviewDecisionRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewDecisionRecord_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewDecisionRecord_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewDecisionRecord", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ReviewDecisionRecord_item(ctx context.Context, field graphql.CollectedField, obj *model.ReviewDecisionRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewDecisionRecord_item(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Item, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewDecisionRecord_item(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewDecisionRecord", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ReviewDecisionRecord_decision(ctx context.Context, field graphql.CollectedField, obj *model.ReviewDecisionRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewDecisionRecord_decision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Decision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ReviewDecision) graphql.Marshaler {
+			return ec.marshalNReviewDecision2githubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐReviewDecision(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewDecisionRecord_decision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewDecisionRecord", field, false, false, "ReviewDecision")
+}
+
+func (ec *executionContext) _ReviewDecisionRecord_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.ReviewDecisionRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewDecisionRecord_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewDecisionRecord_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewDecisionRecord", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ReviewDecisionRecord_justification(ctx context.Context, field graphql.CollectedField, obj *model.ReviewDecisionRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewDecisionRecord_justification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Justification, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewDecisionRecord_justification(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewDecisionRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReviewDecisionRecord_who(ctx context.Context, field graphql.CollectedField, obj *model.ReviewDecisionRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewDecisionRecord_who(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Who, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewDecisionRecord_who(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewDecisionRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReviewDecisionRecord_at(ctx context.Context, field graphql.CollectedField, obj *model.ReviewDecisionRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewDecisionRecord_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewDecisionRecord_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewDecisionRecord", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ReviewDecisionRecord_score(ctx context.Context, field graphql.CollectedField, obj *model.ReviewDecisionRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewDecisionRecord_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewDecisionRecord_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewDecisionRecord", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ReviewDecisionRecord_request(ctx context.Context, field graphql.CollectedField, obj *model.ReviewDecisionRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewDecisionRecord_request(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Request, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewDecisionRecord_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewDecisionRecord", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ReviewItem_id(ctx context.Context, field graphql.CollectedField, obj *model.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ReviewItem_kind(ctx context.Context, field graphql.CollectedField, obj *model.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReviewItem_subkind(ctx context.Context, field graphql.CollectedField, obj *model.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_subkind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subkind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_subkind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReviewItem_name(ctx context.Context, field graphql.CollectedField, obj *model.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReviewItem_source(ctx context.Context, field graphql.CollectedField, obj *model.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReviewItem_score(ctx context.Context, field graphql.CollectedField, obj *model.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ReviewItem_deterministicScore(ctx context.Context, field graphql.CollectedField, obj *model.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_deterministicScore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeterministicScore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_deterministicScore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ReviewItem_llmRaise(ctx context.Context, field graphql.CollectedField, obj *model.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_llmRaise(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LlmRaise, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_llmRaise(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ReviewItem_reasons(ctx context.Context, field graphql.CollectedField, obj *model.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_reasons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reasons, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.RiskReason) graphql.Marshaler {
+			return ec.marshalNRiskReason2ᚕgithubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐRiskReasonᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_reasons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RiskReason(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewItem_rationale(ctx context.Context, field graphql.CollectedField, obj *model.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_rationale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rationale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_rationale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReviewItem_advice(ctx context.Context, field graphql.CollectedField, obj *model.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_advice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Advice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RiskAdvice) graphql.Marshaler {
+			return ec.marshalNRiskAdvice2githubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐRiskAdvice(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_advice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RiskAdvice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewItem_members(ctx context.Context, field graphql.CollectedField, obj *model.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_members(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Members, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_members(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ReviewItem_reviewers(ctx context.Context, field graphql.CollectedField, obj *model.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_reviewers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reviewers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_reviewers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReviewItem_decision(ctx context.Context, field graphql.CollectedField, obj *model.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_decision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Decision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReviewDecisionRecord) graphql.Marshaler {
+			return ec.marshalOReviewDecisionRecord2ᚖgithubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐReviewDecisionRecord(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_decision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewDecisionRecord(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewItemConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ReviewItemConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItemConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ReviewItemEdge) graphql.Marshaler {
+			return ec.marshalNReviewItemEdge2ᚕgithubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐReviewItemEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItemConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewItemConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewItemEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewItemConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ReviewItemConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItemConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2githubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItemConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewItemConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewItemConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ReviewItemConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItemConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItemConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItemConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReviewItemEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ReviewItemEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItemEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItemEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItemEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReviewItemEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ReviewItemEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItemEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ReviewItem) graphql.Marshaler {
+			return ec.marshalNReviewItem2githubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐReviewItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItemEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewItemEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RiskAdvice_state(ctx context.Context, field graphql.CollectedField, obj *model.RiskAdvice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskAdvice_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskAdvice_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskAdvice", field, false, false, "String")
+}
+
+func (ec *executionContext) _RiskAdvice_rationale(ctx context.Context, field graphql.CollectedField, obj *model.RiskAdvice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskAdvice_rationale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rationale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RiskAdvice_rationale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskAdvice", field, false, false, "String")
+}
+
+func (ec *executionContext) _RiskAdvice_suggestedAction(ctx context.Context, field graphql.CollectedField, obj *model.RiskAdvice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskAdvice_suggestedAction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SuggestedAction, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RiskAdvice_suggestedAction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskAdvice", field, false, false, "String")
+}
+
+func (ec *executionContext) _RiskAdvice_raiseAttention(ctx context.Context, field graphql.CollectedField, obj *model.RiskAdvice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskAdvice_raiseAttention(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RaiseAttention, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskAdvice_raiseAttention(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskAdvice", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RiskAdvice_raise(ctx context.Context, field graphql.CollectedField, obj *model.RiskAdvice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskAdvice_raise(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Raise, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskAdvice_raise(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskAdvice", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RiskAdvice_model(ctx context.Context, field graphql.CollectedField, obj *model.RiskAdvice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskAdvice_model(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Model, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RiskAdvice_model(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskAdvice", field, false, false, "String")
+}
+
+func (ec *executionContext) _RiskAdvice_promptVersion(ctx context.Context, field graphql.CollectedField, obj *model.RiskAdvice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskAdvice_promptVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PromptVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskAdvice_promptVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskAdvice", field, false, false, "String")
+}
+
+func (ec *executionContext) _RiskAdvice_error(ctx context.Context, field graphql.CollectedField, obj *model.RiskAdvice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskAdvice_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RiskAdvice_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskAdvice", field, false, false, "String")
+}
+
+func (ec *executionContext) _RiskContribution_name(ctx context.Context, field graphql.CollectedField, obj *model.RiskContribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskContribution_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskContribution_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskContribution", field, false, false, "String")
+}
+
+func (ec *executionContext) _RiskContribution_weight(ctx context.Context, field graphql.CollectedField, obj *model.RiskContribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskContribution_weight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskContribution_weight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskContribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RiskContribution_value(ctx context.Context, field graphql.CollectedField, obj *model.RiskContribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskContribution_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskContribution_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskContribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RiskContribution_points(ctx context.Context, field graphql.CollectedField, obj *model.RiskContribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskContribution_points(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Points, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskContribution_points(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskContribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RiskReason_rule(ctx context.Context, field graphql.CollectedField, obj *model.RiskReason) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskReason_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskReason_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskReason", field, false, false, "String")
+}
+
+func (ec *executionContext) _RiskReason_title(ctx context.Context, field graphql.CollectedField, obj *model.RiskReason) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskReason_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskReason_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskReason", field, false, false, "String")
+}
+
+func (ec *executionContext) _RiskReason_severity(ctx context.Context, field graphql.CollectedField, obj *model.RiskReason) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskReason_severity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Severity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskReason_severity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskReason", field, false, false, "String")
+}
+
+func (ec *executionContext) _RiskReason_weight(ctx context.Context, field graphql.CollectedField, obj *model.RiskReason) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskReason_weight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskReason_weight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskReason", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RiskReason_element(ctx context.Context, field graphql.CollectedField, obj *model.RiskReason) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskReason_element(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Element, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskReason_element(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskReason", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RiskReason_evidence(ctx context.Context, field graphql.CollectedField, obj *model.RiskReason) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskReason_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Evidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskReason_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskReason", field, false, false, "String")
+}
+
+func (ec *executionContext) _RiskScore_id(ctx context.Context, field graphql.CollectedField, obj *model.RiskScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskScore_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskScore_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskScore", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RiskScore_subject(ctx context.Context, field graphql.CollectedField, obj *model.RiskScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskScore_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subject, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskScore_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskScore", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RiskScore_score(ctx context.Context, field graphql.CollectedField, obj *model.RiskScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskScore_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskScore_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskScore", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RiskScore_deterministicScore(ctx context.Context, field graphql.CollectedField, obj *model.RiskScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskScore_deterministicScore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeterministicScore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskScore_deterministicScore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskScore", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RiskScore_reasons(ctx context.Context, field graphql.CollectedField, obj *model.RiskScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskScore_reasons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reasons, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.RiskReason) graphql.Marshaler {
+			return ec.marshalNRiskReason2ᚕgithubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐRiskReasonᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskScore_reasons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RiskScore",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RiskReason(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RiskScore_contributions(ctx context.Context, field graphql.CollectedField, obj *model.RiskScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskScore_contributions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contributions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.RiskContribution) graphql.Marshaler {
+			return ec.marshalNRiskContribution2ᚕgithubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐRiskContributionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskScore_contributions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RiskScore",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RiskContribution(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RiskScore_advice(ctx context.Context, field graphql.CollectedField, obj *model.RiskScore) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskScore_advice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Advice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RiskAdvice) graphql.Marshaler {
+			return ec.marshalNRiskAdvice2githubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐRiskAdvice(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskScore_advice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RiskScore",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RiskAdvice(ctx, field)
 		},
 	}
 	return fc, nil
@@ -7894,6 +10136,76 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputReviewFilters(ctx context.Context, obj any) (model.ReviewFilters, error) {
+	var it model.ReviewFilters
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kinds", "minScore", "rule", "source", "includeDecided"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kinds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kinds"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kinds = data
+		case "minScore":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minScore"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinScore = data
+		case "rule":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rule"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rule = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "includeDecided":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("includeDecided"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IncludeDecided = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReviewFilters unmarshals raw into the ReviewFilters input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReviewFilters(ctx context.Context, raw any) (model.ReviewFilters, error) {
+	var out model.ReviewFilters
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReviewFilters", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -8286,6 +10598,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "revokeAll":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_revokeAll(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "decide":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_decide(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -8741,6 +11060,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Query")
+		case "reviewQueue":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_reviewQueue(ctx, field)
+				})
+		case "riskScore":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_riskScore(ctx, field)
+				})
 		case "node":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -9070,6 +11401,495 @@ func (ec *executionContext) _ReacherEdge(ctx context.Context, sel ast.SelectionS
 			}
 		case "node":
 			out.Values[i] = ec._ReacherEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reviewDecisionRecordImplementors = []string{"ReviewDecisionRecord"}
+
+func (ec *executionContext) _ReviewDecisionRecord(ctx context.Context, sel ast.SelectionSet, obj *model.ReviewDecisionRecord) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewDecisionRecordImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReviewDecisionRecord")
+		case "id":
+			out.Values[i] = ec._ReviewDecisionRecord_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "item":
+			out.Values[i] = ec._ReviewDecisionRecord_item(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "decision":
+			out.Values[i] = ec._ReviewDecisionRecord_decision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._ReviewDecisionRecord_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "justification":
+			out.Values[i] = ec._ReviewDecisionRecord_justification(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "who":
+			out.Values[i] = ec._ReviewDecisionRecord_who(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._ReviewDecisionRecord_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._ReviewDecisionRecord_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "request":
+			out.Values[i] = ec._ReviewDecisionRecord_request(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reviewItemImplementors = []string{"ReviewItem"}
+
+func (ec *executionContext) _ReviewItem(ctx context.Context, sel ast.SelectionSet, obj *model.ReviewItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReviewItem")
+		case "id":
+			out.Values[i] = ec._ReviewItem_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._ReviewItem_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "subkind":
+			out.Values[i] = ec._ReviewItem_subkind(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ReviewItem_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._ReviewItem_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._ReviewItem_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deterministicScore":
+			out.Values[i] = ec._ReviewItem_deterministicScore(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "llmRaise":
+			out.Values[i] = ec._ReviewItem_llmRaise(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reasons":
+			out.Values[i] = ec._ReviewItem_reasons(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rationale":
+			out.Values[i] = ec._ReviewItem_rationale(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "advice":
+			out.Values[i] = ec._ReviewItem_advice(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "members":
+			out.Values[i] = ec._ReviewItem_members(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reviewers":
+			out.Values[i] = ec._ReviewItem_reviewers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "decision":
+			out.Values[i] = ec._ReviewItem_decision(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reviewItemConnectionImplementors = []string{"ReviewItemConnection"}
+
+func (ec *executionContext) _ReviewItemConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ReviewItemConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewItemConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReviewItemConnection")
+		case "edges":
+			out.Values[i] = ec._ReviewItemConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ReviewItemConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ReviewItemConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reviewItemEdgeImplementors = []string{"ReviewItemEdge"}
+
+func (ec *executionContext) _ReviewItemEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ReviewItemEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewItemEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReviewItemEdge")
+		case "cursor":
+			out.Values[i] = ec._ReviewItemEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ReviewItemEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var riskAdviceImplementors = []string{"RiskAdvice"}
+
+func (ec *executionContext) _RiskAdvice(ctx context.Context, sel ast.SelectionSet, obj *model.RiskAdvice) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, riskAdviceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RiskAdvice")
+		case "state":
+			out.Values[i] = ec._RiskAdvice_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rationale":
+			out.Values[i] = ec._RiskAdvice_rationale(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "suggestedAction":
+			out.Values[i] = ec._RiskAdvice_suggestedAction(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "raiseAttention":
+			out.Values[i] = ec._RiskAdvice_raiseAttention(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "raise":
+			out.Values[i] = ec._RiskAdvice_raise(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "model":
+			out.Values[i] = ec._RiskAdvice_model(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "promptVersion":
+			out.Values[i] = ec._RiskAdvice_promptVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._RiskAdvice_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var riskContributionImplementors = []string{"RiskContribution"}
+
+func (ec *executionContext) _RiskContribution(ctx context.Context, sel ast.SelectionSet, obj *model.RiskContribution) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, riskContributionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RiskContribution")
+		case "name":
+			out.Values[i] = ec._RiskContribution_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "weight":
+			out.Values[i] = ec._RiskContribution_weight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._RiskContribution_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "points":
+			out.Values[i] = ec._RiskContribution_points(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var riskReasonImplementors = []string{"RiskReason"}
+
+func (ec *executionContext) _RiskReason(ctx context.Context, sel ast.SelectionSet, obj *model.RiskReason) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, riskReasonImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RiskReason")
+		case "rule":
+			out.Values[i] = ec._RiskReason_rule(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._RiskReason_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "severity":
+			out.Values[i] = ec._RiskReason_severity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "weight":
+			out.Values[i] = ec._RiskReason_weight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "element":
+			out.Values[i] = ec._RiskReason_element(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "evidence":
+			out.Values[i] = ec._RiskReason_evidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var riskScoreImplementors = []string{"RiskScore"}
+
+func (ec *executionContext) _RiskScore(ctx context.Context, sel ast.SelectionSet, obj *model.RiskScore) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, riskScoreImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RiskScore")
+		case "id":
+			out.Values[i] = ec._RiskScore_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "subject":
+			out.Values[i] = ec._RiskScore_subject(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._RiskScore_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deterministicScore":
+			out.Values[i] = ec._RiskScore_deterministicScore(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reasons":
+			out.Values[i] = ec._RiskScore_reasons(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contributions":
+			out.Values[i] = ec._RiskScore_contributions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "advice":
+			out.Values[i] = ec._RiskScore_advice(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -10000,6 +12820,20 @@ func (ec *executionContext) marshalNEndResult2githubᚗcomᚋaccessgraphᚋacces
 	return ec._EndResult(ctx, sel, &v)
 }
 
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -10012,6 +12846,35 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNIdentitySessions2githubᚗcomᚋaccessgraphᚋaccessgraphᚋidpᚐIdentityState(ctx context.Context, sel ast.SelectionSet, v idp.IdentityState) graphql.Marshaler {
@@ -10292,6 +13155,96 @@ func (ec *executionContext) marshalNReacherEdge2ᚕgithubᚗcomᚋaccessgraphᚋ
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNReviewDecision2githubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐReviewDecision(ctx context.Context, v any) (model.ReviewDecision, error) {
+	var res model.ReviewDecision
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReviewDecision2githubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐReviewDecision(ctx context.Context, sel ast.SelectionSet, v model.ReviewDecision) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNReviewDecisionRecord2githubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐReviewDecisionRecord(ctx context.Context, sel ast.SelectionSet, v model.ReviewDecisionRecord) graphql.Marshaler {
+	return ec._ReviewDecisionRecord(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNReviewItem2githubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐReviewItem(ctx context.Context, sel ast.SelectionSet, v model.ReviewItem) graphql.Marshaler {
+	return ec._ReviewItem(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNReviewItemConnection2githubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐReviewItemConnection(ctx context.Context, sel ast.SelectionSet, v model.ReviewItemConnection) graphql.Marshaler {
+	return ec._ReviewItemConnection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNReviewItemEdge2githubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐReviewItemEdge(ctx context.Context, sel ast.SelectionSet, v model.ReviewItemEdge) graphql.Marshaler {
+	return ec._ReviewItemEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNReviewItemEdge2ᚕgithubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐReviewItemEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ReviewItemEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReviewItemEdge2githubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐReviewItemEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRiskAdvice2githubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐRiskAdvice(ctx context.Context, sel ast.SelectionSet, v model.RiskAdvice) graphql.Marshaler {
+	return ec._RiskAdvice(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRiskContribution2githubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐRiskContribution(ctx context.Context, sel ast.SelectionSet, v model.RiskContribution) graphql.Marshaler {
+	return ec._RiskContribution(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRiskContribution2ᚕgithubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐRiskContributionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RiskContribution) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRiskContribution2githubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐRiskContribution(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRiskReason2githubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐRiskReason(ctx context.Context, sel ast.SelectionSet, v model.RiskReason) graphql.Marshaler {
+	return ec._RiskReason(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRiskReason2ᚕgithubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐRiskReasonᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RiskReason) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRiskReason2githubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐRiskReason(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRiskScore2githubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐRiskScore(ctx context.Context, sel ast.SelectionSet, v model.RiskScore) graphql.Marshaler {
+	return ec._RiskScore(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalNRunStats2githubᚗcomᚋaccessgraphᚋaccessgraphᚋgraphᚐRunStats(ctx context.Context, sel ast.SelectionSet, v graph.RunStats) graphql.Marshaler {
@@ -10708,6 +13661,41 @@ func (ec *executionContext) marshalOEngine2ᚖgithubᚗcomᚋaccessgraphᚋacces
 	return v
 }
 
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -10796,6 +13784,21 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalOReviewDecisionRecord2ᚖgithubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐReviewDecisionRecord(ctx context.Context, sel ast.SelectionSet, v *model.ReviewDecisionRecord) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ReviewDecisionRecord(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOReviewFilters2ᚖgithubᚗcomᚋaccessgraphᚋaccessgraphᚋgqlᚋmodelᚐReviewFilters(ctx context.Context, v any) (*model.ReviewFilters, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputReviewFilters(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOSensitivity2ᚖgithubᚗcomᚋaccessgraphᚋaccessgraphᚋgraphᚐSensitivity(ctx context.Context, v any) (*graph.Sensitivity, error) {
 	if v == nil {
 		return nil, nil
@@ -10842,6 +13845,41 @@ func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.S
 	_ = ctx
 	res := graphql.MarshalString(v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {

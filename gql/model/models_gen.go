@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/accessgraph/accessgraph/graph"
 	"github.com/accessgraph/accessgraph/graph/projection"
@@ -126,6 +127,109 @@ type ReacherEdge struct {
 	Node projection.Reacher `json:"node"`
 }
 
+// A decision recorded on a review item.
+type ReviewDecisionRecord struct {
+	ID            string         `json:"id"`
+	Item          string         `json:"item"`
+	Decision      ReviewDecision `json:"decision"`
+	ExpiresAt     *time.Time     `json:"expiresAt,omitempty"`
+	Justification string         `json:"justification"`
+	Who           string         `json:"who"`
+	At            time.Time      `json:"at"`
+	Score         float64        `json:"score"`
+	// The pending remediation request a REVOKE or EXPIRE_AT created.
+	Request *string `json:"request,omitempty"`
+}
+
+// Narrows a review queue.
+type ReviewFilters struct {
+	// Item kinds (identity, account, role, group, credential, grant).
+	Kinds    []string `json:"kinds,omitempty"`
+	MinScore *float64 `json:"minScore,omitempty"`
+	// Only items with a reason from this rule.
+	Rule *string `json:"rule,omitempty"`
+	// Only items whose source starts with this.
+	Source *string `json:"source,omitempty"`
+	// Also list items under an active decision.
+	IncludeDecided *bool `json:"includeDecided,omitempty"`
+}
+
+// One thing to review.
+type ReviewItem struct {
+	ID      string  `json:"id"`
+	Kind    string  `json:"kind"`
+	Subkind *string `json:"subkind,omitempty"`
+	Name    string  `json:"name"`
+	Source  string  `json:"source"`
+	// Final score: the deterministic score plus any bounded LLM raise.
+	Score              float64      `json:"score"`
+	DeterministicScore float64      `json:"deterministicScore"`
+	LlmRaise           float64      `json:"llmRaise"`
+	Reasons            []RiskReason `json:"reasons"`
+	// The LLM's rationale for the highest-scored member, if any.
+	Rationale *string               `json:"rationale,omitempty"`
+	Advice    RiskAdvice            `json:"advice"`
+	Members   []string              `json:"members"`
+	Reviewers []string              `json:"reviewers"`
+	Decision  *ReviewDecisionRecord `json:"decision,omitempty"`
+}
+
+type ReviewItemConnection struct {
+	Edges      []ReviewItemEdge `json:"edges"`
+	PageInfo   PageInfo         `json:"pageInfo"`
+	TotalCount int              `json:"totalCount"`
+}
+
+type ReviewItemEdge struct {
+	Cursor string     `json:"cursor"`
+	Node   ReviewItem `json:"node"`
+}
+
+// What the local LLM said (it may only raise a score, within a bound).
+type RiskAdvice struct {
+	// ok, unavailable, rejected or skipped.
+	State           string  `json:"state"`
+	Rationale       *string `json:"rationale,omitempty"`
+	SuggestedAction *string `json:"suggestedAction,omitempty"`
+	RaiseAttention  bool    `json:"raiseAttention"`
+	Raise           float64 `json:"raise"`
+	Model           *string `json:"model,omitempty"`
+	PromptVersion   string  `json:"promptVersion"`
+	Error           *string `json:"error,omitempty"`
+}
+
+// One term of a deterministic score: points = weight * value.
+type RiskContribution struct {
+	Name   string  `json:"name"`
+	Weight float64 `json:"weight"`
+	Value  float64 `json:"value"`
+	Points float64 `json:"points"`
+}
+
+// One rule hit behind a review item.
+type RiskReason struct {
+	Rule     string  `json:"rule"`
+	Title    string  `json:"title"`
+	Severity string  `json:"severity"`
+	Weight   float64 `json:"weight"`
+	// The scored element the rule fired on.
+	Element string `json:"element"`
+	// Element IDs and rendered paths.
+	Evidence []string `json:"evidence"`
+}
+
+// The risk assessment of one element.
+type RiskScore struct {
+	ID string `json:"id"`
+	// The review item it belongs to.
+	Subject            string             `json:"subject"`
+	Score              float64            `json:"score"`
+	DeterministicScore float64            `json:"deterministicScore"`
+	Reasons            []RiskReason       `json:"reasons"`
+	Contributions      []RiskContribution `json:"contributions"`
+	Advice             RiskAdvice         `json:"advice"`
+}
+
 // SensitivityCount counts resources at one sensitivity.
 type SensitivityCount struct {
 	// The sensitivity.
@@ -197,6 +301,64 @@ func (e *Engine) UnmarshalJSON(b []byte) error {
 }
 
 func (e Engine) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A review decision.
+type ReviewDecision string
+
+const (
+	ReviewDecisionKeep     ReviewDecision = "KEEP"
+	ReviewDecisionRevoke   ReviewDecision = "REVOKE"
+	ReviewDecisionExpireAt ReviewDecision = "EXPIRE_AT"
+)
+
+var AllReviewDecision = []ReviewDecision{
+	ReviewDecisionKeep,
+	ReviewDecisionRevoke,
+	ReviewDecisionExpireAt,
+}
+
+func (e ReviewDecision) IsValid() bool {
+	switch e {
+	case ReviewDecisionKeep, ReviewDecisionRevoke, ReviewDecisionExpireAt:
+		return true
+	}
+	return false
+}
+
+func (e ReviewDecision) String() string {
+	return string(e)
+}
+
+func (e *ReviewDecision) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReviewDecision(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReviewDecision", str)
+	}
+	return nil
+}
+
+func (e ReviewDecision) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReviewDecision) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReviewDecision) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

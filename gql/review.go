@@ -1,0 +1,153 @@
+package gql
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/accessgraph/accessgraph/gql/model"
+	"github.com/accessgraph/accessgraph/graph/risk"
+	"github.com/accessgraph/accessgraph/remediate/review"
+)
+
+var errNoReview = &UnavailableError{Reason: "risk scoring and review queues are not configured on this server"}
+
+// ReviewActor names who makes a decide call; the server sets it from the
+// authenticated caller. Without one, decisions are recorded as "graphql".
+type ReviewActor func(ctx context.Context) string
+
+func (r *Resolver) reviewQueue(reviewer *string, f *model.ReviewFilters, first *int, after *string) (model.ReviewItemConnection, error) {
+	if r.Review == nil {
+		return model.ReviewItemConnection{}, errNoReview
+	}
+	n := 50
+	if first != nil {
+		if *first < 0 || *first > 500 {
+			return model.ReviewItemConnection{}, inputErrorf("first", "must be between 0 and 500")
+		}
+		n = *first
+	}
+	var flt review.Filters
+	if f != nil {
+		flt.Kinds = f.Kinds
+		if f.MinScore != nil {
+			flt.MinScore = *f.MinScore
+		}
+		if f.Rule != nil {
+			flt.Rule = *f.Rule
+		}
+		if f.Source != nil {
+			flt.Source = *f.Source
+		}
+		if f.IncludeDecided != nil {
+			flt.IncludeDecided = *f.IncludeDecided
+		}
+	}
+	page, err := r.Review.Queue(deref(reviewer), flt, n, deref(after))
+	if err != nil {
+		return model.ReviewItemConnection{}, inputErrorf("after", "%v", err)
+	}
+	out := model.ReviewItemConnection{TotalCount: page.Total, Edges: []model.ReviewItemEdge{}}
+	for i := range page.Items {
+		out.Edges = append(out.Edges, model.ReviewItemEdge{Cursor: page.Cursors[i], Node: toReviewItem(&page.Items[i])})
+	}
+	out.PageInfo.HasNextPage = page.HasNext
+	if page.EndCursor != "" {
+		c := page.EndCursor
+		out.PageInfo.EndCursor = &c
+	}
+	return out, nil
+}
+
+func (r *Resolver) riskScore(id string) (model.RiskScore, error) {
+	if r.Review == nil {
+		return model.RiskScore{}, errNoReview
+	}
+	e, ok := r.Review.Score(id)
+	if !ok {
+		return model.RiskScore{}, &NotFoundError{What: "scored element", ID: id}
+	}
+	a := &e.Assessment
+	out := model.RiskScore{ID: a.Item.ID, Subject: a.Subject, Score: e.Final, DeterministicScore: a.Score,
+		Advice: toAdvice(&e.Advice), Reasons: []model.RiskReason{}, Contributions: []model.RiskContribution{}}
+	for _, h := range a.Hits {
+		out.Reasons = append(out.Reasons, model.RiskReason{Rule: h.Rule, Title: h.Title, Severity: h.Severity,
+			Weight: h.Weight, Element: a.Item.ID, Evidence: h.Evidence})
+	}
+	for _, c := range a.Contributions {
+		out.Contributions = append(out.Contributions, model.RiskContribution{Name: c.Name, Weight: c.Weight,
+			Value: c.Value, Points: c.Points})
+	}
+	return out, nil
+}
+
+func (r *Resolver) decide(ctx context.Context, item string, d model.ReviewDecision, expiresAt *time.Time,
+	justification string) (model.ReviewDecisionRecord, error) {
+	if r.Review == nil {
+		return model.ReviewDecisionRecord{}, errNoReview
+	}
+	who := "graphql"
+	if r.ReviewActor != nil {
+		if w := r.ReviewActor(ctx); w != "" {
+			who = w
+		}
+	}
+	rec, err := r.Review.Decide(item, review.Decision(d), expiresAt, justification, who)
+	if errors.Is(err, review.ErrNotFound) {
+		return model.ReviewDecisionRecord{}, &NotFoundError{What: "review item", ID: item}
+	}
+	if err != nil {
+		return model.ReviewDecisionRecord{}, inputErrorf("decision", "%v", err)
+	}
+	r.logger().InfoContext(ctx, "review decision", "item", rec.Item, "decision", rec.Decision, "who", who)
+	return toRecord(rec), nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func optStr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func toAdvice(a *risk.Advice) model.RiskAdvice {
+	state := a.State
+	if state == "" {
+		state = risk.LLMUnavailable
+	}
+	return model.RiskAdvice{State: state, Rationale: optStr(a.Rationale), SuggestedAction: optStr(a.SuggestedAction),
+		RaiseAttention: a.RaiseAttention, Raise: a.Raise, Model: optStr(a.Model), PromptVersion: a.PromptVersion,
+		Error: optStr(a.Error)}
+}
+
+func toRecord(r *review.Record) model.ReviewDecisionRecord {
+	return model.ReviewDecisionRecord{ID: r.ID, Item: r.Item, Decision: model.ReviewDecision(r.Decision),
+		ExpiresAt: r.ExpiresAt, Justification: r.Justification, Who: r.Who, At: r.At, Score: r.Score,
+		Request: optStr(r.Request)}
+}
+
+func toReviewItem(it *review.Item) model.ReviewItem {
+	out := model.ReviewItem{ID: it.ID, Kind: it.Kind, Subkind: optStr(it.Subkind), Name: it.Name, Source: it.Source,
+		Score: it.Score, DeterministicScore: it.DeterministicScore, LlmRaise: it.LLMRaise,
+		Rationale: optStr(it.Advice.Rationale), Advice: toAdvice(&it.Advice), Members: it.Members,
+		Reviewers: it.Reviewers, Reasons: []model.RiskReason{}}
+	if out.Reviewers == nil {
+		out.Reviewers = []string{}
+	}
+	for _, rs := range it.Reasons {
+		out.Reasons = append(out.Reasons, model.RiskReason{Rule: rs.Rule, Title: rs.Title, Severity: rs.Severity,
+			Weight: rs.Weight, Element: rs.Element, Evidence: rs.Evidence})
+	}
+	if it.Decision != nil {
+		rec := toRecord(it.Decision)
+		out.Decision = &rec
+	}
+	return out
+}
