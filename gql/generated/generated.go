@@ -2223,12 +2223,15 @@ type Query {
   reviewQueue(
     "Only items whose reviewers include this email (HR manager); empty: every item."
     reviewer: String
+    "Narrow the queue."
     filters: ReviewFilters
+    "Page size (default 50, at most 500)."
     first: Int
+    "The endCursor of the previous page."
     after: String
   ): ReviewItemConnection!
   "The risk assessment of one scored element (identity, account, credential, grant, role, group)."
-  riskScore(id: ID!): RiskScore!
+  riskScore("The element ID." id: ID!): RiskScore!
   "One node by ID."
   node(
     "The node's stable ID."
@@ -2412,13 +2415,16 @@ type Mutation {
   "End every session and revoke every token and grant of an identity: the offboarding guarantee."
   revokeAll("The identity's subject." subject: String!): EndResult!
   "Record a review decision on an item (by its ID or the ID of one of its members). REVOKE and EXPIRE_AT create a pending remediation request; KEEP with expiresAt is an exception that lapses then."
-  decide(item: ID!, decision: ReviewDecision!, expiresAt: Time, justification: String!): ReviewDecisionRecord!
+  decide("The review item or one of its members." item: ID!, "KEEP, REVOKE or EXPIRE_AT." decision: ReviewDecision!, "Required for EXPIRE_AT; for KEEP, when the exception lapses." expiresAt: Time, "Why, in the reviewer's words." justification: String!): ReviewDecisionRecord!
 }
 
 "A review decision."
 enum ReviewDecision {
+  "Keep the access (with expiresAt: an exception that lapses then)."
   KEEP
+  "Remove the access: a pending remediation request."
   REVOKE
+  "Remove the access at expiresAt: a pending remediation request."
   EXPIRE_AT
 }
 
@@ -2426,6 +2432,7 @@ enum ReviewDecision {
 input ReviewFilters {
   "Item kinds (identity, account, role, group, credential, grant)."
   kinds: [String!]
+  "Drop items below this score."
   minScore: Float
   "Only items with a reason from this rule."
   rule: String
@@ -2437,9 +2444,13 @@ input ReviewFilters {
 
 "One rule hit behind a review item."
 type RiskReason {
+  "The rule ID from the risk policy."
   rule: String!
+  "What the rule means."
   title: String!
+  "low, medium, high or critical."
   severity: String!
+  "Points the rule or feature adds."
   weight: Float!
   "The scored element the rule fired on."
   element: ID!
@@ -2449,9 +2460,13 @@ type RiskReason {
 
 "One term of a deterministic score: points = weight * value."
 type RiskContribution {
+  "Display name."
   name: String!
+  "Points the rule or feature adds."
   weight: Float!
+  "Normalised feature value (0..1), 1 for a rule."
   value: Float!
+  "weight * value."
   points: Float!
 }
 
@@ -2459,24 +2474,39 @@ type RiskContribution {
 type RiskAdvice {
   "ok, unavailable, rejected or skipped."
   state: String!
+  "The LLM's short rationale, if it answered."
   rationale: String
+  "keep, review, revoke, expire or rotate_credential."
   suggestedAction: String
+  "Whether the LLM asked for attention."
   raiseAttention: Boolean!
+  "Points the LLM added (0 up to the policy bound)."
   raise: Float!
+  "The model that answered."
   model: String
+  "The prompt and schema version."
   promptVersion: String!
+  "Why no answer was used, if so."
   error: String
 }
 
 "A decision recorded on a review item."
 type ReviewDecisionRecord {
+  "The stable ID."
   id: ID!
+  "The review item decided."
   item: ID!
+  "The decision."
   decision: ReviewDecision!
+  "When the exception lapses or the access is to be removed."
   expiresAt: Time
+  "Why, in the reviewer's words."
   justification: String!
+  "Who decided."
   who: String!
+  "When it was decided."
   at: Time!
+  "The score."
   score: Float!
   "The pending remediation request a REVOKE or EXPIRE_AT created."
   request: ID
@@ -2484,44 +2514,69 @@ type ReviewDecisionRecord {
 
 "One thing to review."
 type ReviewItem {
+  "The stable ID."
   id: ID!
+  "Element kind (identity, account, role, group, credential, grant)."
   kind: String!
+  "Refines kind."
   subkind: String
+  "Display name."
   name: String!
+  "The sync source."
   source: String!
   "Final score: the deterministic score plus any bounded LLM raise."
   score: Float!
+  "Score from rules and features alone."
   deterministicScore: Float!
+  "Points the LLM added."
   llmRaise: Float!
+  "Rule hits, heaviest first."
   reasons: [RiskReason!]!
   "The LLM's rationale for the highest-scored member, if any."
   rationale: String
+  "What the LLM said."
   advice: RiskAdvice!
+  "The scored elements rolled into the item."
   members: [ID!]!
+  "Who should review it (HR manager), if known."
   reviewers: [String!]!
+  "The decision."
   decision: ReviewDecisionRecord
 }
 
+"One review item of a page."
 type ReviewItemEdge {
+  "Pass as after to continue after this item."
   cursor: String!
+  "The item."
   node: ReviewItem!
 }
 
+"A page of review items, sorted by score."
 type ReviewItemConnection {
+  "The page's items."
   edges: [ReviewItemEdge!]!
+  "Where the page ends."
   pageInfo: PageInfo!
+  "Items matching the filters."
   totalCount: Int!
 }
 
 "The risk assessment of one element."
 type RiskScore {
+  "The stable ID."
   id: ID!
   "The review item it belongs to."
   subject: ID!
+  "The score."
   score: Float!
+  "Score from rules and features alone."
   deterministicScore: Float!
+  "Rule hits, heaviest first."
   reasons: [RiskReason!]!
+  "Every term of the deterministic score."
   contributions: [RiskContribution!]!
+  "What the LLM said."
   advice: RiskAdvice!
 }
 `, BuiltIn: false},

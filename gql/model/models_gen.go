@@ -129,14 +129,22 @@ type ReacherEdge struct {
 
 // A decision recorded on a review item.
 type ReviewDecisionRecord struct {
-	ID            string         `json:"id"`
-	Item          string         `json:"item"`
-	Decision      ReviewDecision `json:"decision"`
-	ExpiresAt     *time.Time     `json:"expiresAt,omitempty"`
-	Justification string         `json:"justification"`
-	Who           string         `json:"who"`
-	At            time.Time      `json:"at"`
-	Score         float64        `json:"score"`
+	// The stable ID.
+	ID string `json:"id"`
+	// The review item decided.
+	Item string `json:"item"`
+	// The decision.
+	Decision ReviewDecision `json:"decision"`
+	// When the exception lapses or the access is to be removed.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// Why, in the reviewer's words.
+	Justification string `json:"justification"`
+	// Who decided.
+	Who string `json:"who"`
+	// When it was decided.
+	At time.Time `json:"at"`
+	// The score.
+	Score float64 `json:"score"`
 	// The pending remediation request a REVOKE or EXPIRE_AT created.
 	Request *string `json:"request,omitempty"`
 }
@@ -144,7 +152,8 @@ type ReviewDecisionRecord struct {
 // Narrows a review queue.
 type ReviewFilters struct {
 	// Item kinds (identity, account, role, group, credential, grant).
-	Kinds    []string `json:"kinds,omitempty"`
+	Kinds []string `json:"kinds,omitempty"`
+	// Drop items below this score.
 	MinScore *float64 `json:"minScore,omitempty"`
 	// Only items with a reason from this rule.
 	Rule *string `json:"rule,omitempty"`
@@ -156,62 +165,96 @@ type ReviewFilters struct {
 
 // One thing to review.
 type ReviewItem struct {
-	ID      string  `json:"id"`
-	Kind    string  `json:"kind"`
+	// The stable ID.
+	ID string `json:"id"`
+	// Element kind (identity, account, role, group, credential, grant).
+	Kind string `json:"kind"`
+	// Refines kind.
 	Subkind *string `json:"subkind,omitempty"`
-	Name    string  `json:"name"`
-	Source  string  `json:"source"`
+	// Display name.
+	Name string `json:"name"`
+	// The sync source.
+	Source string `json:"source"`
 	// Final score: the deterministic score plus any bounded LLM raise.
-	Score              float64      `json:"score"`
-	DeterministicScore float64      `json:"deterministicScore"`
-	LlmRaise           float64      `json:"llmRaise"`
-	Reasons            []RiskReason `json:"reasons"`
+	Score float64 `json:"score"`
+	// Score from rules and features alone.
+	DeterministicScore float64 `json:"deterministicScore"`
+	// Points the LLM added.
+	LlmRaise float64 `json:"llmRaise"`
+	// Rule hits, heaviest first.
+	Reasons []RiskReason `json:"reasons"`
 	// The LLM's rationale for the highest-scored member, if any.
-	Rationale *string               `json:"rationale,omitempty"`
-	Advice    RiskAdvice            `json:"advice"`
-	Members   []string              `json:"members"`
-	Reviewers []string              `json:"reviewers"`
-	Decision  *ReviewDecisionRecord `json:"decision,omitempty"`
+	Rationale *string `json:"rationale,omitempty"`
+	// What the LLM said.
+	Advice RiskAdvice `json:"advice"`
+	// The scored elements rolled into the item.
+	Members []string `json:"members"`
+	// Who should review it (HR manager), if known.
+	Reviewers []string `json:"reviewers"`
+	// The decision.
+	Decision *ReviewDecisionRecord `json:"decision,omitempty"`
 }
 
+// A page of review items, sorted by score.
 type ReviewItemConnection struct {
-	Edges      []ReviewItemEdge `json:"edges"`
-	PageInfo   PageInfo         `json:"pageInfo"`
-	TotalCount int              `json:"totalCount"`
+	// The page's items.
+	Edges []ReviewItemEdge `json:"edges"`
+	// Where the page ends.
+	PageInfo PageInfo `json:"pageInfo"`
+	// Items matching the filters.
+	TotalCount int `json:"totalCount"`
 }
 
+// One review item of a page.
 type ReviewItemEdge struct {
-	Cursor string     `json:"cursor"`
-	Node   ReviewItem `json:"node"`
+	// Pass as after to continue after this item.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node ReviewItem `json:"node"`
 }
 
 // What the local LLM said (it may only raise a score, within a bound).
 type RiskAdvice struct {
 	// ok, unavailable, rejected or skipped.
-	State           string  `json:"state"`
-	Rationale       *string `json:"rationale,omitempty"`
+	State string `json:"state"`
+	// The LLM's short rationale, if it answered.
+	Rationale *string `json:"rationale,omitempty"`
+	// keep, review, revoke, expire or rotate_credential.
 	SuggestedAction *string `json:"suggestedAction,omitempty"`
-	RaiseAttention  bool    `json:"raiseAttention"`
-	Raise           float64 `json:"raise"`
-	Model           *string `json:"model,omitempty"`
-	PromptVersion   string  `json:"promptVersion"`
-	Error           *string `json:"error,omitempty"`
+	// Whether the LLM asked for attention.
+	RaiseAttention bool `json:"raiseAttention"`
+	// Points the LLM added (0 up to the policy bound).
+	Raise float64 `json:"raise"`
+	// The model that answered.
+	Model *string `json:"model,omitempty"`
+	// The prompt and schema version.
+	PromptVersion string `json:"promptVersion"`
+	// Why no answer was used, if so.
+	Error *string `json:"error,omitempty"`
 }
 
 // One term of a deterministic score: points = weight * value.
 type RiskContribution struct {
-	Name   string  `json:"name"`
+	// Display name.
+	Name string `json:"name"`
+	// Points the rule or feature adds.
 	Weight float64 `json:"weight"`
-	Value  float64 `json:"value"`
+	// Normalised feature value (0..1), 1 for a rule.
+	Value float64 `json:"value"`
+	// weight * value.
 	Points float64 `json:"points"`
 }
 
 // One rule hit behind a review item.
 type RiskReason struct {
-	Rule     string  `json:"rule"`
-	Title    string  `json:"title"`
-	Severity string  `json:"severity"`
-	Weight   float64 `json:"weight"`
+	// The rule ID from the risk policy.
+	Rule string `json:"rule"`
+	// What the rule means.
+	Title string `json:"title"`
+	// low, medium, high or critical.
+	Severity string `json:"severity"`
+	// Points the rule or feature adds.
+	Weight float64 `json:"weight"`
 	// The scored element the rule fired on.
 	Element string `json:"element"`
 	// Element IDs and rendered paths.
@@ -220,14 +263,20 @@ type RiskReason struct {
 
 // The risk assessment of one element.
 type RiskScore struct {
+	// The stable ID.
 	ID string `json:"id"`
 	// The review item it belongs to.
-	Subject            string             `json:"subject"`
-	Score              float64            `json:"score"`
-	DeterministicScore float64            `json:"deterministicScore"`
-	Reasons            []RiskReason       `json:"reasons"`
-	Contributions      []RiskContribution `json:"contributions"`
-	Advice             RiskAdvice         `json:"advice"`
+	Subject string `json:"subject"`
+	// The score.
+	Score float64 `json:"score"`
+	// Score from rules and features alone.
+	DeterministicScore float64 `json:"deterministicScore"`
+	// Rule hits, heaviest first.
+	Reasons []RiskReason `json:"reasons"`
+	// Every term of the deterministic score.
+	Contributions []RiskContribution `json:"contributions"`
+	// What the LLM said.
+	Advice RiskAdvice `json:"advice"`
 }
 
 // SensitivityCount counts resources at one sensitivity.
@@ -310,8 +359,11 @@ func (e Engine) MarshalJSON() ([]byte, error) {
 type ReviewDecision string
 
 const (
-	ReviewDecisionKeep     ReviewDecision = "KEEP"
-	ReviewDecisionRevoke   ReviewDecision = "REVOKE"
+	// Keep the access (with expiresAt: an exception that lapses then).
+	ReviewDecisionKeep ReviewDecision = "KEEP"
+	// Remove the access: a pending remediation request.
+	ReviewDecisionRevoke ReviewDecision = "REVOKE"
+	// Remove the access at expiresAt: a pending remediation request.
 	ReviewDecisionExpireAt ReviewDecision = "EXPIRE_AT"
 )
 
