@@ -53,8 +53,15 @@
 // stub root node of another account, from stub nodes for AWS services
 // ("aws:service:ec2.amazonaws.com") and federated providers
 // ("aws:federated:<provider>"), and from "aws:<account>:anyone" when the trust
-// allows Principal "*" (the role then has Props["open_trust"] = "true"). A
-// Deny in a trust policy removes the edges of the principals it names.
+// allows Principal "*" (the role then has Props["open_trust"] = "true").
+// A statement lets a principal in only if its Action covers the STS action
+// that principal's type uses: sts:AssumeRole for AWS principals (ARNs,
+// accounts, "*", NotPrincipal) and services, sts:AssumeRoleWithSAML for SAML
+// providers, sts:AssumeRoleWithWebIdentity for every other federated (OIDC)
+// provider; wildcards such as sts:* or sts:Assume* count, while
+// sts:TagSession or sts:SetSourceIdentity alone grant nothing. A Deny in a
+// trust policy removes the edges of the principals it names for the action
+// each of them uses.
 //
 // ESCALATES edges mark takeovers that identity permissions allow, from the
 // small table in escalate.go: iam:UpdateAssumeRolePolicy on a role,

@@ -209,7 +209,7 @@ func trustedServices(doc *policyDoc, role string, assume map[string]bool) []stri
 	var out []string
 	for i := range doc.statements {
 		st := &doc.statements[i]
-		if !st.allow || st.notPrincipal || !namesAssume(st) {
+		if !st.allow || st.notPrincipal || !st.namesAction(actAssumeRole) {
 			continue
 		}
 		for _, p := range st.principals {

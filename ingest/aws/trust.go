@@ -7,13 +7,44 @@ import (
 	"github.com/accessgraph/accessgraph/graph"
 )
 
-// assumeActions are the STS actions that assume a role.
-var assumeActions = []string{"sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity"}
+// The STS actions that assume a role. Which one a trust statement must name
+// depends on its principal (see assumeAction); sts:TagSession,
+// sts:SetSourceIdentity and the like only accompany one of them and grant
+// nothing alone.
+const (
+	actAssumeRole        = "sts:AssumeRole"
+	actAssumeSAML        = "sts:AssumeRoleWithSAML"
+	actAssumeWebIdentity = "sts:AssumeRoleWithWebIdentity"
+)
+
+var samlProvider = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:saml-provider/`)
+
+// assumeAction returns the STS action with which principal p assumes a role:
+// sts:AssumeRoleWithSAML for a SAML provider, sts:AssumeRoleWithWebIdentity
+// for any other federated provider (an IAM OIDC provider, Cognito, Google,
+// Facebook, Login with Amazon), and sts:AssumeRole for AWS principals (ARNs,
+// accounts, "*") and services.
+func assumeAction(p principal) string {
+	switch {
+	case p.Type == "Federated" && samlProvider.MatchString(p.ID):
+		return actAssumeSAML
+	case p.Type == "Federated":
+		return actAssumeWebIdentity
+	}
+	return actAssumeRole
+}
+
+// namesAction reports whether st's Action (or NotAction) element covers
+// action.
+func (s *statement) namesAction(action string) bool {
+	return matchesAny(s.actions, action, matchAction) != s.notAction
+}
 
 // candidate is a principal that a trust policy lets assume a role.
 type candidate struct {
 	id      string
 	account string // "" for services and federated providers
+	action  string // the STS action it assumes the role with
 	conds   []string
 	via     []string
 }
@@ -41,7 +72,7 @@ func (bl *builder) trust() map[string]bool {
 		}
 		for i := range doc.statements {
 			st := &doc.statements[i]
-			if !st.allow || !namesAssume(st) {
+			if !st.allow {
 				continue
 			}
 			var conds []string
@@ -49,13 +80,22 @@ func (bl *builder) trust() map[string]bool {
 				conds = []string{st.condition}
 			}
 			if st.notPrincipal {
-				// Allow with NotPrincipal trusts everyone but the listed principals.
-				bl.anyone(r.Arn)
-				add(&candidate{id: AnyoneID(bl.m.account), conds: append(conds, st.render()), via: []string{via}})
+				// Allow with NotPrincipal trusts every AWS principal but
+				// the listed ones.
+				if st.namesAction(actAssumeRole) {
+					bl.anyone(r.Arn)
+					add(&candidate{id: AnyoneID(bl.m.account), action: actAssumeRole,
+						conds: append(conds, st.render()), via: []string{via}})
+				}
 				continue
 			}
 			for _, p := range st.principals {
+				act := assumeAction(p)
+				if !st.namesAction(act) {
+					continue
+				}
 				for _, c := range bl.resolve(p, r.Arn, via) {
+					c.action = act
 					c.conds = append(c.conds, conds...)
 					add(c)
 				}
@@ -63,11 +103,11 @@ func (bl *builder) trust() map[string]bool {
 		}
 		for i := range doc.statements {
 			st := &doc.statements[i]
-			if st.allow || !namesAssume(st) {
+			if st.allow {
 				continue
 			}
 			for id, c := range cands {
-				if !denyNames(st, c, bl.m.account) {
+				if !st.namesAction(c.action) || !denyNames(st, c, bl.m.account) {
 					continue
 				}
 				if st.condition != "" {
@@ -87,16 +127,6 @@ func (bl *builder) trust() map[string]bool {
 		}
 	}
 	return done
-}
-
-// namesAssume reports whether a trust statement concerns assuming the role.
-func namesAssume(st *statement) bool {
-	for _, a := range assumeActions {
-		if matchesAny(st.actions, a, matchAction) != st.notAction {
-			return true
-		}
-	}
-	return false
 }
 
 // denyNames reports whether a Deny trust statement names candidate c.
@@ -183,7 +213,7 @@ func (bl *builder) resolve(p principal, role, via string) []*candidate {
 		// sts:AssumeRole on the role.
 		var out []*candidate
 		for _, pi := range bl.m.princ {
-			ok, pvia, conds := allowed(pi, "sts:AssumeRole", role)
+			ok, pvia, conds := allowed(pi, actAssumeRole, role)
 			if !ok {
 				continue
 			}
