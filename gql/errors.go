@@ -2,6 +2,8 @@ package gql
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -123,10 +125,23 @@ func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error 
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		ge.Extensions["code"] = CodeUnavailable
 	default:
+		// The detail (store paths, driver errors) stays in the server's log,
+		// under an id the client can quote.
+		id := errorID()
 		ge.Extensions["code"] = CodeInternal
-		r.logger().ErrorContext(ctx, "graphql resolver failed", "path", ge.Path.String(), "err", err)
+		ge.Extensions["errorId"] = id
+		ge.Message = "internal error (id " + id + "): see the server log"
+		r.logger().ErrorContext(ctx, "graphql resolver failed", "error_id", id, "path", ge.Path.String(),
+			"err", err)
 	}
 	return ge
+}
+
+// errorID returns a short random id that ties a client's error to a log line.
+func errorID() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 // recoverPanic turns a resolver panic into an internal error and logs it.

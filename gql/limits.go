@@ -14,8 +14,10 @@ import (
 )
 
 // analysisCost is what one traversal (blast radius, paths, reverse reach)
-// costs before its results are counted.
-const analysisCost = 10
+// costs before its results are counted: a whole-graph search whatever the
+// page size, so one operation may ask for at most about 20 of them under the
+// default limit.
+const analysisCost = 250
 
 // pageCost charges a connection for the items it may return: first (clamped
 // to MaxFirst, so that a too-large first is reported by the resolver as bad
@@ -36,9 +38,12 @@ func complexityRoot() generated.ComplexityRoot {
 	) int {
 		return analysisCost + pageCost(first, child)
 	}
-	c.Query.Paths = func(child int, _, _ string, _, maxPaths *int, _ *model.Engine, first *int, _ *string) int {
+	c.Query.Paths = func(child int, _, _ string, maxDepth, maxPaths *int, _ *model.Engine, first *int, _ *string) int {
+		// Enumeration work grows with how many paths, how long, may be listed,
+		// whatever page of them is returned.
+		enum := max(intArg(maxPaths, 100), 1) * max(intArg(maxDepth, 6), 1) / 2
 		n := min(intArg(first, DefaultFirst), intArg(maxPaths, 100))
-		return analysisCost + pageCost(&n, child)
+		return analysisCost + enum + pageCost(&n, child)
 	}
 	c.Query.WhoCanReach = func(child int, _ string, _ *graph.Privilege, _ []graph.Kind,
 		_ *int, _ *model.Engine, first *int, _ *string,

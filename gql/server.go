@@ -3,12 +3,14 @@ package gql
 import (
 	"bytes"
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -44,6 +46,13 @@ type Options struct {
 	DisablePlayground bool
 	// DisableIntrospection rejects introspection queries.
 	DisableIntrospection bool
+	// Token, if set, is required as "Authorization: Bearer <token>" on every
+	// /graphql request. Without one, queries are served but mutations (which
+	// end sessions and revoke grants) are refused.
+	Token string
+	// trustedCaller marks the in-process executor (the CLI), which may run
+	// mutations without a token: its caller already holds the store.
+	trustedCaller bool
 }
 
 func (o Options) withDefaults() Options {
@@ -85,6 +94,12 @@ func configure(x configurable, r *Resolver, opt Options) {
 	x.SetErrorPresenter(r.presentError)
 	x.SetRecoverFunc(r.recoverPanic)
 	x.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		oc := graphql.GetOperationContext(ctx)
+		if opt.Token == "" && !opt.trustedCaller && oc.Operation != nil && oc.Operation.Operation == ast.Mutation {
+			return graphql.OneShot(graphql.ErrorResponse(ctx, "mutations need an API token: start the "+
+				"server with one (ACCESSGRAPH_API_TOKEN, --api-token-file or server.token) and send it "+
+				"as Authorization: Bearer <token>"))
+		}
 		return next(r.withSnapshot(ctx))
 	})
 }
@@ -119,8 +134,9 @@ func NewRouter(r *Resolver, opt Options) *gin.Engine {
 	}))
 
 	gqlHandler := gin.WrapH(NewHandler(r, opt))
-	e.POST("/graphql", limitBody(opt.MaxBodyBytes), gqlHandler)
-	e.GET("/graphql", gqlHandler)
+	auth := requireToken(opt.Token)
+	e.POST("/graphql", auth, limitBody(opt.MaxBodyBytes), gqlHandler)
+	e.GET("/graphql", auth, gqlHandler)
 	e.OPTIONS("/graphql", gqlHandler)
 	e.GET("/healthz", r.healthz)
 	if !opt.DisablePlayground {
@@ -197,6 +213,25 @@ func limitBody(n int64) gin.HandlerFunc {
 	}
 }
 
+// requireToken checks "Authorization: Bearer <token>" in constant time when
+// a token is configured.
+func requireToken(token string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if token == "" {
+			c.Next()
+			return
+		}
+		got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+			c.Header("WWW-Authenticate", `Bearer realm="accessgraph"`)
+			c.AbortWithStatusJSON(http.StatusUnauthorized,
+				errorBody("missing or wrong API token: send Authorization: Bearer <token>", "UNAUTHENTICATED"))
+			return
+		}
+		c.Next()
+	}
+}
+
 // errorBody is a GraphQL-shaped error response for transport failures.
 func errorBody(msg, code string) gin.H {
 	return gin.H{"errors": []gin.H{{"message": msg, "extensions": gin.H{"code": code}}}}
@@ -208,7 +243,7 @@ func errorBody(msg, code string) gin.H {
 // that a caller can print the body and fail.
 func Execute(ctx context.Context, r *Resolver, query string, vars map[string]any) ([]byte, error) {
 	exec := executor.New(executableSchema(r))
-	configure(exec, r, Options{}.withDefaults())
+	configure(exec, r, Options{trustedCaller: true}.withDefaults())
 
 	ctx = graphql.StartOperationTrace(ctx)
 	params := &graphql.RawParams{Query: query, Variables: vars}

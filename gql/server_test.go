@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -34,7 +35,12 @@ func TestLimits(t *testing.T) {
 		message string
 	}{
 		{"complexity over default limit", Options{}, bigSelection, CodeComplexityLimit,
-			"operation has complexity 8510, which exceeds the limit of 5000"},
+			"operation has complexity 8750, which exceeds the limit of 5000"},
+		{"many analyses in one operation", Options{}, manyAnalyses(25), CodeComplexityLimit,
+			"operation has complexity 6300, which exceeds the limit of 5000"},
+		{"paths charged by what they enumerate", Options{},
+			`{ paths(from: "` + acctAlice + `", to: "x", maxPaths: 1000, maxDepth: 20, first: 1) { totalCount } }`,
+			CodeComplexityLimit, "operation has complexity 10251, which exceeds the limit of 5000"},
 		{"complexity over configured limit", Options{ComplexityLimit: 100},
 			`{ search(text: "s3", first: 200) { edges { node { id name } } } }`, CodeComplexityLimit,
 			"operation has complexity 801, which exceeds the limit of 100"},
@@ -308,4 +314,48 @@ func TestSyncRuns(t *testing.T) {
 	e := oneError(t, srv, `{ syncRuns(first: 0) { id } }`, nil)
 	require.Equal(t, "first: must be between 1 and 500, got 0", e.Message)
 	require.Equal(t, CodeBadUserInput, e.Extensions["code"])
+}
+
+// With a token configured, /graphql needs it; without one, queries are
+// served but mutations are refused.
+func TestAPIToken(t *testing.T) {
+	r := fixtureResolver(t)
+	srv := newServer(t, r, Options{Token: "s3cret-token"})
+	post := func(auth, doc string) (int, string) {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/graphql",
+			strings.NewReader(`{"query":`+strconv.Quote(doc)+`}`))
+		req.Header.Set("Content-Type", "application/json")
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	code, body := post("", `{ snapshot { nodes } }`)
+	require.Equal(t, http.StatusUnauthorized, code)
+	require.Contains(t, body, "UNAUTHENTICATED")
+	code, _ = post("Bearer wrong", `{ snapshot { nodes } }`)
+	require.Equal(t, http.StatusUnauthorized, code)
+	code, body = post("Bearer s3cret-token", `{ snapshot { nodes } }`)
+	require.Equal(t, http.StatusOK, code, body)
+
+	open := newServer(t, r, Options{})
+	srv = open
+	code, body = post("", `mutation { revokeAll(subject: "u") { ended { id } } }`)
+	require.Equal(t, http.StatusOK, code)
+	require.Contains(t, body, "mutations need an API token")
+}
+
+// manyAnalyses is one operation asking for n blast radii under aliases.
+func manyAnalyses(n int) string {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range n {
+		fmt.Fprintf(&b, " a%d: blastRadius(id: %q, first: 1) { totals { resources } }", i, acctAlice)
+	}
+	b.WriteString(" }")
+	return b.String()
 }

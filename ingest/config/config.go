@@ -48,6 +48,8 @@ type Neo4j struct {
 type Server struct {
 	Addr          string `yaml:"addr"`
 	MaxComplexity int    `yaml:"maxComplexity"`
+	// Token is the API token /graphql requires as a bearer token.
+	Token Secret `yaml:"token"`
 }
 
 // Source is one thing to ingest.

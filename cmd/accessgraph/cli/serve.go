@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -22,12 +24,62 @@ type serveFlags struct {
 	addr       string
 	complexity int
 	config     string
+	tokenFile  string
+	token      string
 }
 
 func (f *serveFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().IntVar(&f.complexity, "max-complexity", gql.DefaultComplexityLimit,
 		"highest GraphQL query cost accepted")
+	cmd.Flags().StringVar(&f.tokenFile, "api-token-file", "",
+		"file holding the API token /graphql requires (else env "+EnvAPIToken+", else server.token)")
+}
+
+// EnvAPIToken holds the API token /graphql requires.
+const EnvAPIToken = "ACCESSGRAPH_API_TOKEN"
+
+// resolveToken finds the API token and refuses to serve the graph without
+// one anywhere but on loopback: the graph is a map of every attack path.
+func (f *serveFlags) resolveToken(cfg *config.Config) error {
+	switch {
+	case f.tokenFile != "":
+		b, err := os.ReadFile(f.tokenFile)
+		if err != nil {
+			return fmt.Errorf("--api-token-file: %w", err)
+		}
+		f.token = strings.TrimRight(string(b), "\r\n")
+	case os.Getenv(EnvAPIToken) != "":
+		f.token = os.Getenv(EnvAPIToken)
+	case cfg != nil && !cfg.Server.Token.IsZero():
+		v, err := cfg.Server.Token.Value()
+		if err != nil {
+			return fmt.Errorf("server.token (%s): %w", cfg.Server.Token, err)
+		}
+		f.token = v
+	}
+	if f.token != "" && len(f.token) < 16 {
+		return usageError{fmt.Errorf("the API token is %d characters: use at least 16", len(f.token))}
+	}
+	if f.token == "" && !loopback(f.addr) {
+		return usageError{fmt.Errorf("refusing to serve the access graph on %s without an API token: "+
+			"set %s (or --api-token-file, or server.token in the configuration), or listen on 127.0.0.1",
+			f.addr, EnvAPIToken)}
+	}
+	return nil
+}
+
+// loopback reports whether addr listens on a loopback address only.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -49,6 +101,12 @@ projection; activeSyncs and syncRuns show progress and drift.`,
 			}
 			if cfg != nil && !cmd.Flags().Changed("addr") && cfg.Server.Addr != "" {
 				f.addr = cfg.Server.Addr
+			}
+			if cfg != nil && !cmd.Flags().Changed("max-complexity") && cfg.Server.MaxComplexity > 0 {
+				f.complexity = cfg.Server.MaxComplexity
+			}
+			if err := f.resolveToken(cfg); err != nil {
+				return err
 			}
 			st, err := g.openStore(ctx)
 			if err != nil {
@@ -93,7 +151,11 @@ func (g *globals) serveWith(ctx context.Context, st graph.Store, f serveFlags, c
 		defer sched.Stop()
 		r.Syncs = sched
 	}
-	router := gql.NewRouter(r, gql.Options{ComplexityLimit: f.complexity})
+	router := gql.NewRouter(r, gql.Options{ComplexityLimit: f.complexity, Token: f.token})
+	if f.token == "" {
+		g.log.Warn("no API token: GraphQL queries are open to anyone who reaches " + f.addr +
+			", and mutations are refused (set " + EnvAPIToken + ")")
+	}
 	if ic != nil {
 		p, refresh, err := g.startIdP(ctx, ic, router, st, sched.Reproject)
 		if err != nil {

@@ -30,10 +30,15 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
+const testAPIToken = "test-api-token-0123456789"
+
 func gqlPost(t *testing.T, base, doc string) map[string]any {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": doc})
-	resp, err := http.Post(base+"/graphql", "application/json", bytes.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+testAPIToken)
+	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	var out struct {
@@ -75,7 +80,8 @@ func TestServeWithIdP(t *testing.T) {
 	done := make(chan error, 1)
 	ready := make(chan struct{})
 	go func() {
-		done <- g.serveWith(ctx, st, serveFlags{addr: fmt.Sprintf("127.0.0.1:%d", port), complexity: 5000}, cfg,
+		done <- g.serveWith(ctx, st, serveFlags{addr: fmt.Sprintf("127.0.0.1:%d", port), complexity: 5000,
+			token: testAPIToken}, cfg,
 			func(string) { close(ready) })
 	}()
 	select {
@@ -120,4 +126,14 @@ func TestServeWithIdP(t *testing.T) {
 	r := run(t, "", "idp", "sessions", "--config", cfgPath, "u-alice")
 	require.Equal(t, 1, r.code)
 	require.Contains(t, r.stderr, "held by a running 'accessgraph serve'")
+}
+
+func TestServeRefusesOpenNonLoopback(t *testing.T) {
+	t.Setenv(EnvAPIToken, "")
+	r := run(t, "", "serve", "--addr", "0.0.0.0:0")
+	require.Equal(t, 2, r.code)
+	require.Contains(t, r.stderr, "refusing to serve the access graph on 0.0.0.0:0 without an API token")
+	t.Setenv(EnvAPIToken, "short")
+	r = run(t, "", "serve", "--addr", "0.0.0.0:0")
+	require.Contains(t, r.stderr, "use at least 16")
 }
