@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -180,8 +181,14 @@ func generate(o genOptions) (idp, cloud *graph.Batch) {
 
 // TestAgreeGenerated compares the engines on seeded random companies.
 func TestAgreeGenerated(t *testing.T) {
-	sizes := []int{700, 1000, 1400} // 2,000-4,500 nodes each
-	sample, targets := 150, 40
+	// The Cypher engine needs seconds per open-ended search on graphs this
+	// size, so the default run (CI) samples fewer queries; set
+	// ACCESSGRAPH_CYPHER_FULL=1 for the full sizes and samples.
+	sizes := []int{700, 1000} // 2,000-3,000 nodes each
+	sample, targets := 60, 20
+	if os.Getenv("ACCESSGRAPH_CYPHER_FULL") != "" {
+		sizes, sample, targets = []int{700, 1000, 1400}, 150, 40
+	}
 	if testing.Short() {
 		sizes, sample, targets = []int{300}, 40, 20
 	}
