@@ -61,7 +61,11 @@ type Verification struct {
 	// lists those introspection still reported active (empty on success).
 	Introspected int    `json:"introspected"`
 	StillActive  []Item `json:"stillActive"`
-	// OK is true when nothing remains and no token is active.
+	// Error is set when the re-read failed (a record could not be read):
+	// what remains is then unknown and OK is false.
+	Error string `json:"error,omitempty"`
+	// OK is true when the re-read succeeded, nothing remains and no token
+	// is active.
 	OK bool `json:"ok"`
 }
 
@@ -229,7 +233,12 @@ func (p *Provider) RevokeGrant(ctx context.Context, id string) (*ControlResult, 
 // tokens (including those an agent obtained for it by token exchange) and
 // grants, and sends back-channel logout tokens to every affected client.
 func (p *Provider) RevokeAll(ctx context.Context, subject string) (*ControlResult, error) {
-	sel := selection{
+	return p.end(ctx, subject, revokeAllSelection(subject))
+}
+
+// revokeAllSelection selects everything subject holds.
+func revokeAllSelection(subject string) selection {
+	return selection{
 		sessions:      func(s *sessionRec) bool { return s.Subject == subject },
 		families:      func(f *familyRec, _ map[string]bool) bool { return f.Subject == subject },
 		access:        func(a *accessRec, _ map[string]bool) bool { return a.Subject == subject },
@@ -237,7 +246,6 @@ func (p *Provider) RevokeAll(ctx context.Context, subject string) (*ControlResul
 		notifySubject: true,
 		reason:        "revoke all",
 	}
-	return p.end(ctx, subject, sel)
 }
 
 // end applies sel in one transaction, notifies clients, and verifies.
@@ -414,31 +422,40 @@ func (p *Provider) verify(sel selection, ended []Item, hashes map[string]string)
 	err := p.st.s.db.View(func(tx *bolt.Tx) error {
 		now := time.Now()
 		if sel.sessions != nil {
-			_ = eachJSON(tx, bktSessions, func(_ string, s *sessionRec) error {
+			err := eachJSON(tx, bktSessions, func(_ string, s *sessionRec) error {
 				if s.live(now) && (sel.sessions(s) || endedSessions[s.ID]) {
 					v.Remaining = append(v.Remaining, sessionItem(s))
 				}
 				return nil
 			})
+			if err != nil {
+				return err
+			}
 		}
 		if sel.families != nil {
-			_ = eachJSON(tx, bktFamilies, func(_ string, f *familyRec) error {
+			err := eachJSON(tx, bktFamilies, func(_ string, f *familyRec) error {
 				if f.live(now) && sel.families(f, endedSessions) {
 					v.Remaining = append(v.Remaining, familyItem(f))
 				}
 				return nil
 			})
+			if err != nil {
+				return err
+			}
 		}
 		if sel.access != nil {
-			_ = eachJSON(tx, bktAccess, func(_ string, a *accessRec) error {
+			err := eachJSON(tx, bktAccess, func(_ string, a *accessRec) error {
 				if a.live(now) && sel.access(a, endedSessions) {
 					v.Remaining = append(v.Remaining, accessItem(a))
 				}
 				return nil
 			})
+			if err != nil {
+				return err
+			}
 		}
 		if sel.grants != nil {
-			_ = eachJSON(tx, bktGrants, func(_ string, g *grantRec) error {
+			return eachJSON(tx, bktGrants, func(_ string, g *grantRec) error {
 				if sel.grants(g) {
 					v.Remaining = append(v.Remaining, grantItem(g))
 				}
@@ -448,7 +465,8 @@ func (p *Provider) verify(sel selection, ended []Item, hashes map[string]string)
 		return nil
 	})
 	if err != nil {
-		v.Remaining = append(v.Remaining, Item{Kind: "error", ID: err.Error()})
+		v.Error = fmt.Sprintf("%s: verify: %v", sel.reason, err)
+		p.log.Error("verify control call", "reason", sel.reason, "err", err)
 	}
 	for _, it := range ended {
 		var active bool
@@ -465,7 +483,7 @@ func (p *Provider) verify(sel selection, ended []Item, hashes map[string]string)
 			v.StillActive = append(v.StillActive, it)
 		}
 	}
-	v.OK = len(v.Remaining) == 0 && len(v.StillActive) == 0
+	v.OK = err == nil && len(v.Remaining) == 0 && len(v.StillActive) == 0
 	return v
 }
 

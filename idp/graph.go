@@ -30,25 +30,35 @@ func (p *Provider) Source() string { return p.source }
 //     token family an "idp-refresh-token" credential: account -OWNS->
 //     credential and credential -AUTHENTICATES-> account;
 //   - each client is an "oidc-client" application; each consent is a grant:
-//     application -DELEGATES-> grant -DELEGATES-> account, scopes in Props;
+//     application -DELEGATES-> grant -ON_BEHALF_OF-> account (the consent
+//     names whose it is without passing the account's power on) and
+//     account -OWNS-> grant, scopes in Props and on the edges' Actions;
 //   - a client using client credentials is also a service (or agent)
 //     identity: identity -HAS_ACCOUNT-> application.
 //
 // Revoked, expired and ended items are left out, so after RevokeAll the
-// identity has no credential or grant.
-func (p *Provider) GraphBatch() *graph.Batch {
+// identity has no credential or grant. A record that cannot be read fails
+// the whole export: a partial batch would make SyncGraph sweep whatever
+// followed the bad record out of the graph.
+func (p *Provider) GraphBatch() (*graph.Batch, error) {
 	b := graph.NewBatch(p.source)
 	now := time.Now()
-	_ = p.st.s.db.View(func(tx *bolt.Tx) error {
-		_ = eachJSON(tx, bktUsers, func(_ string, u *userRec) error {
+	err := p.st.s.db.View(func(tx *bolt.Tx) error {
+		err := eachJSON(tx, bktUsers, func(_ string, u *userRec) error {
 			p.addUser(b, u)
 			return nil
 		})
-		_ = eachJSON(tx, bktClients, func(_ string, c *clientRec) error {
+		if err != nil {
+			return err
+		}
+		err = eachJSON(tx, bktClients, func(_ string, c *clientRec) error {
 			p.addClient(b, c)
 			return nil
 		})
-		_ = eachJSON(tx, bktSessions, func(_ string, s *sessionRec) error {
+		if err != nil {
+			return err
+		}
+		err = eachJSON(tx, bktSessions, func(_ string, s *sessionRec) error {
 			if s.live(now) && hasNode(b, p.accountID(s.Subject)) {
 				p.addCredential(b, "session:"+s.ID, "idp-session", s.Subject, map[string]string{
 					"sid": s.ID, "authTime": s.AuthTime.Format(time.RFC3339), "expiresAt": s.ExpiresAt.Format(time.RFC3339),
@@ -57,7 +67,10 @@ func (p *Provider) GraphBatch() *graph.Batch {
 			}
 			return nil
 		})
-		_ = eachJSON(tx, bktFamilies, func(_ string, f *familyRec) error {
+		if err != nil {
+			return err
+		}
+		err = eachJSON(tx, bktFamilies, func(_ string, f *familyRec) error {
 			if f.live(now) && hasNode(b, p.accountID(f.Subject)) {
 				props := map[string]string{"clientId": f.ClientID, "scopes": strings.Join(f.Scopes, " "),
 					"expiresAt": f.ExpiresAt.Format(time.RFC3339), "rotations": strconv.Itoa(f.Rotations)}
@@ -68,13 +81,18 @@ func (p *Provider) GraphBatch() *graph.Batch {
 			}
 			return nil
 		})
-		_ = eachJSON(tx, bktGrants, func(_ string, g *grantRec) error {
+		if err != nil {
+			return err
+		}
+		return eachJSON(tx, bktGrants, func(_ string, g *grantRec) error {
 			p.addGrant(b, g)
 			return nil
 		})
-		return nil
 	})
-	return b
+	if err != nil {
+		return nil, fmt.Errorf("export idp graph: %w", err)
+	}
+	return b, nil
 }
 
 func hasNode(b *graph.Batch, id string) bool { _, ok := b.Node(id); return ok }
@@ -169,9 +187,15 @@ func shortID(key string) string {
 
 // SyncGraph writes GraphBatch to st as one sync run of the provider's
 // source, so what the provider no longer holds (ended sessions, revoked
-// tokens and grants) is swept from the graph.
+// tokens and grants) is swept from the graph. When the provider's state
+// cannot be read in full nothing is written: the graph keeps its previous
+// state rather than losing what a partial read missed.
 func (p *Provider) SyncGraph(ctx context.Context, st graph.Store) (*graph.SyncRun, error) {
-	run, err := ingest.Write(ctx, st, p.GraphBatch(), ingest.WriteOptions{Logger: p.log})
+	b, err := p.GraphBatch()
+	if err != nil {
+		return nil, fmt.Errorf("sync idp graph: %w", err)
+	}
+	run, err := ingest.Write(ctx, st, b, ingest.WriteOptions{Logger: p.log})
 	if err != nil {
 		return run, fmt.Errorf("sync idp graph: %w", err)
 	}

@@ -19,7 +19,7 @@ func TestGraphSync(t *testing.T) {
 	ctx := context.Background()
 	loginTokens(t, o, newBrowser(t), "web", webSecret, "openid email offline_access")
 
-	b := o.p.GraphBatch()
+	b := mustGraphBatch(t, o.p)
 	require.NoError(t, b.Validate())
 	acct := o.p.accountID("u-alice")
 	kinds := map[string]int{}

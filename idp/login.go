@@ -7,6 +7,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -147,8 +148,15 @@ func (p *Provider) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	username := strings.TrimSpace(r.PostFormValue("username"))
-	u, reason := p.checkPassword(username, r.PostFormValue("password"))
+	u, reason, err := p.checkPassword(username, r.PostFormValue("password"))
 	ev := auditRec{Event: "login", Username: username, ClientID: ar.ClientID, Remote: remoteAddr(r)}
+	if err != nil {
+		p.log.Error("login", "err", err)
+		ev.Reason = reason
+		p.st.audit(ev)
+		p.message(w, http.StatusInternalServerError, "Error", "The account could not be read.")
+		return
+	}
 	if u != nil {
 		ev.Subject = u.Subject
 	}
@@ -175,17 +183,22 @@ func (p *Provider) loginSubmit(w http.ResponseWriter, r *http.Request) {
 }
 
 // checkPassword returns the user and "" on success, or a reason for the
-// audit trail. Unknown users cost a bcrypt comparison too.
-func (p *Provider) checkPassword(username, password string) (*userRec, string) {
+// audit trail. Unknown users cost a bcrypt comparison too. An error means
+// the user's record could not be read; the login must then fail.
+func (p *Provider) checkPassword(username, password string) (*userRec, string, error) {
 	var u *userRec
-	_ = p.st.s.db.View(func(tx *bolt.Tx) error {
+	err := p.st.s.db.View(func(tx *bolt.Tx) error {
 		sub := tx.Bucket(bktUserName).Get([]byte(username))
 		if sub == nil {
 			return nil
 		}
-		u, _ = user(tx, string(sub))
-		return nil
+		var err error
+		u, err = user(tx, string(sub))
+		return err
 	})
+	if err != nil {
+		return nil, "user record unreadable", fmt.Errorf("check password of %q: %w", username, err)
+	}
 	hash := dummyHash
 	if u != nil && u.PasswordHash != "" {
 		hash = []byte(u.PasswordHash)
@@ -193,13 +206,13 @@ func (p *Provider) checkPassword(username, password string) (*userRec, string) {
 	pwOK := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
 	switch {
 	case u == nil:
-		return nil, "unknown username"
+		return nil, "unknown username", nil
 	case !pwOK || u.PasswordHash == "":
-		return u, "wrong password"
+		return u, "wrong password", nil
 	case !u.active():
-		return u, "identity " + u.Status
+		return u, "identity " + u.Status, nil
 	}
-	return u, ""
+	return u, "", nil
 }
 
 // afterLogin records or reuses consent, then completes the request.
@@ -327,7 +340,9 @@ func (p *Provider) redirectError(w http.ResponseWriter, r *http.Request, ar *aut
 	}
 	q.Set("iss", p.issuer)
 	u.RawQuery = q.Encode()
-	_ = p.st.updateAuthReq(ar.ID, func(rec *authReqRec) error { rec.Done, rec.Consumed = true, true; return nil })
+	if err := p.st.updateAuthReq(ar.ID, func(rec *authReqRec) error { rec.Done, rec.Consumed = true, true; return nil }); err != nil {
+		p.log.Warn("close auth request", "id", ar.ID, "err", err)
+	}
 	http.Redirect(w, r, u.String(), http.StatusFound)
 }
 
@@ -343,10 +358,12 @@ func (p *Provider) currentSession(r *http.Request) *sessionRec {
 		return nil
 	}
 	var sess *sessionRec
-	_ = p.st.s.db.View(func(tx *bolt.Tx) error {
+	err = p.st.s.db.View(func(tx *bolt.Tx) error {
 		s := new(sessionRec)
-		if err := getJSON(tx, bktSessions, id, s); err != nil {
-			return nil //nolint:nilerr // no session
+		if err := getJSON(tx, bktSessions, id, s); errors.Is(err, errNotFound) {
+			return nil // no such session
+		} else if err != nil {
+			return err
 		}
 		if subtle.ConstantTimeCompare([]byte(hashToken(secret)), []byte(s.SecretHash)) != 1 ||
 			!s.live(time.Now()) || !subjectActive(tx, s.Subject) {
@@ -355,6 +372,11 @@ func (p *Provider) currentSession(r *http.Request) *sessionRec {
 		sess = s
 		return nil
 	})
+	if err != nil {
+		// Fail closed: the browser signs in again.
+		p.log.Error("read session", "err", err)
+		return nil
+	}
 	return sess
 }
 

@@ -153,12 +153,15 @@ func (p *Provider) seed() error {
 		// A client removed from the config is removed from the store: it
 		// can no longer authenticate or redeem anything.
 		var gone [][]byte
-		_ = tx.Bucket(bktClients).ForEach(func(k, _ []byte) error {
+		err := tx.Bucket(bktClients).ForEach(func(k, _ []byte) error {
 			if _, ok := p.st.clients[string(k)]; !ok {
 				gone = append(gone, append([]byte(nil), k...))
 			}
 			return nil
 		})
+		if err != nil {
+			return fmt.Errorf("list stored clients: %w", err)
+		}
 		for _, k := range gone {
 			if err := tx.Bucket(bktClients).Delete(k); err != nil {
 				return err
@@ -176,7 +179,9 @@ func (p *Provider) seed() error {
 					u.Status = old.Status
 				}
 				if old.Username != u.Username {
-					_ = tx.Bucket(bktUserName).Delete([]byte(old.Username))
+					if err := tx.Bucket(bktUserName).Delete([]byte(old.Username)); err != nil {
+						return fmt.Errorf("rename user %q: %w", u.Subject, err)
+					}
 				}
 			}
 			if err := putJSON(tx, bktUsers, u.Subject, u); err != nil {
@@ -270,11 +275,19 @@ func (p *Provider) sweepLoop() {
 }
 
 // sweep removes expired auth requests, codes, sessions, access tokens and
-// refresh families (with their token hashes).
+// refresh families (with their token hashes). A record that cannot be read
+// is skipped, so it does not stop the sweep of the others, and reported in
+// the returned error once the rest is removed.
 func (st *storage) sweep(now time.Time) error {
-	return st.s.db.Update(func(tx *bolt.Tx) error {
+	var unreadable []error
+	err := st.s.db.Update(func(tx *bolt.Tx) error {
+		unreadable = unreadable[:0]
 		var dead [][2][]byte
-		_ = eachJSON(tx, bktAuthReqs, func(k string, a *authReqRec) error {
+		skip := func(bad []error, err error) error {
+			unreadable = append(unreadable, bad...)
+			return err
+		}
+		err := skip(eachJSONSkipping(tx, bktAuthReqs, func(k string, a *authReqRec) error {
 			if now.Sub(a.CreatedAt) > authRequestTTL {
 				dead = append(dead, [2][]byte{bktAuthReqs, []byte(k)})
 				if a.CodeHash != "" {
@@ -282,33 +295,48 @@ func (st *storage) sweep(now time.Time) error {
 				}
 			}
 			return nil
-		})
-		_ = eachJSON(tx, bktSessions, func(k string, s *sessionRec) error {
+		}))
+		if err != nil {
+			return err
+		}
+		err = skip(eachJSONSkipping(tx, bktSessions, func(k string, s *sessionRec) error {
 			if !s.live(now) {
 				dead = append(dead, [2][]byte{bktSessions, []byte(k)})
 			}
 			return nil
-		})
-		_ = eachJSON(tx, bktAccess, func(k string, a *accessRec) error {
+		}))
+		if err != nil {
+			return err
+		}
+		err = skip(eachJSONSkipping(tx, bktAccess, func(k string, a *accessRec) error {
 			if now.After(a.ExpiresAt) {
 				dead = append(dead, [2][]byte{bktAccess, []byte(k)})
 			}
 			return nil
-		})
+		}))
+		if err != nil {
+			return err
+		}
 		deadFam := map[string]bool{}
-		_ = eachJSON(tx, bktFamilies, func(k string, f *familyRec) error {
+		err = skip(eachJSONSkipping(tx, bktFamilies, func(k string, f *familyRec) error {
 			if now.After(f.ExpiresAt) {
 				deadFam[k] = true
 				dead = append(dead, [2][]byte{bktFamilies, []byte(k)})
 			}
 			return nil
-		})
-		_ = eachJSON(tx, bktRefresh, func(k string, r *refreshRec) error {
+		}))
+		if err != nil {
+			return err
+		}
+		err = skip(eachJSONSkipping(tx, bktRefresh, func(k string, r *refreshRec) error {
 			if deadFam[r.FamilyID] {
 				dead = append(dead, [2][]byte{bktRefresh, []byte(k)})
 			}
 			return nil
-		})
+		}))
+		if err != nil {
+			return err
+		}
 		for _, d := range dead {
 			if err := tx.Bucket(d[0]).Delete(d[1]); err != nil {
 				return err
@@ -316,4 +344,11 @@ func (st *storage) sweep(now time.Time) error {
 		}
 		return nil
 	})
+	if err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
+	if len(unreadable) > 0 {
+		return fmt.Errorf("sweep: %d unreadable records skipped: %w", len(unreadable), errors.Join(unreadable...))
+	}
+	return nil
 }

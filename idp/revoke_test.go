@@ -78,7 +78,7 @@ func TestRevokeAll(t *testing.T) {
 	sid := state.Sessions[0].ID
 
 	acct := o.p.accountID("u-alice")
-	before := credentialsOf(o.p.GraphBatch(), acct)
+	before := credentialsOf(mustGraphBatch(t, o.p), acct)
 	require.Len(t, before, 6, "%v", before) // session, 2 refresh tokens, 3 grants
 
 	res, err := o.p.RevokeAll(ctx, "u-alice")
@@ -113,7 +113,7 @@ func TestRevokeAll(t *testing.T) {
 	p := b.follow(b.get(o.authURL("web", url.Values{"code_challenge": {ch}, "code_challenge_method": {"S256"}})), o.rp.URL)
 	require.Contains(t, p.body, `id="username"`)
 
-	after := credentialsOf(o.p.GraphBatch(), acct)
+	after := credentialsOf(mustGraphBatch(t, o.p), acct)
 	require.Empty(t, after)
 	state, err = o.p.ListIdentityState(ctx, "u-alice")
 	require.NoError(t, err)
@@ -224,7 +224,7 @@ func TestClientCredentialsAndRevocation(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	require.Equal(t, false, o.introspect(t, at)["active"])
 
-	b := o.p.GraphBatch()
+	b := mustGraphBatch(t, o.p)
 	n, ok := b.Node(o.p.identityID("client:svc"))
 	require.True(t, ok)
 	require.Equal(t, "service", n.Subkind)

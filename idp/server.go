@@ -87,10 +87,13 @@ func (st *storage) introspect(token string) *oidc.IntrospectionResponse {
 // refreshKnown reports whether h is the hash of an issued refresh token.
 func (st *storage) refreshKnown(h string) bool {
 	known := false
-	_ = st.s.db.View(func(tx *bolt.Tx) error {
+	err := st.s.db.View(func(tx *bolt.Tx) error {
 		known = tx.Bucket(bktRefresh).Get([]byte(h)) != nil
 		return nil
 	})
+	if err != nil {
+		st.log.Error("look up refresh token", "err", err)
+	}
 	return known
 }
 

@@ -117,6 +117,21 @@ func eachJSON[T any](tx *bolt.Tx, bucket []byte, fn func(key string, v *T) error
 	})
 }
 
+// eachJSONSkipping is eachJSON for best-effort passes such as the expiry
+// sweep: a record that does not decode is skipped and its error collected
+// in bad instead of ending the pass; an error from fn still ends it.
+func eachJSONSkipping[T any](tx *bolt.Tx, bucket []byte, fn func(key string, v *T) error) (bad []error, err error) {
+	err = tx.Bucket(bucket).ForEach(func(k, raw []byte) error {
+		v := new(T)
+		if err := json.Unmarshal(raw, v); err != nil {
+			bad = append(bad, fmt.Errorf("decode %s/%s: %w", bucket, k, err))
+			return nil
+		}
+		return fn(string(k), v)
+	})
+	return bad, err
+}
+
 // randomID returns n random bytes, base64url without padding.
 func randomID(n int) string {
 	b := make([]byte, n)

@@ -54,9 +54,17 @@ func run() error {
 	}
 	defer p.Close()
 	if *pprofAddr != "" {
-		go func() { _ = http.ListenAndServe(*pprofAddr, nil) }() //nolint:gosec // opt-in profiling endpoint
+		// A CPU profile or trace streams for ?seconds=N (30 by default), so
+		// the write timeout leaves room for profiles of up to ~2 minutes.
+		ps := newServer(*pprofAddr, http.DefaultServeMux, 150*time.Second)
+		go func() {
+			if err := ps.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				logger.Warn("pprof listener", "err", err)
+			}
+		}()
+		defer ps.Close()
 	}
-	srv := &http.Server{Addr: *listen, Handler: p.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(*listen, p.Handler(), 30*time.Second)
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -68,4 +76,23 @@ func run() error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// maxBodyBytes caps every request body. The provider's forms and token
+// requests are a few kilobytes; its own handlers cap them lower still.
+const maxBodyBytes = 1 << 20
+
+// newServer returns a server for h on addr with bounded header, body, write
+// and idle times and bodies of at most maxBodyBytes, so a slow or oversized
+// client cannot hold a connection or memory.
+func newServer(addr string, h http.Handler, writeTimeout time.Duration) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           http.MaxBytesHandler(h, maxBodyBytes),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
 }
