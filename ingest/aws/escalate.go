@@ -228,44 +228,10 @@ func trustedServices(doc *policyDoc, role string, assume map[string]bool) []stri
 // boundary if any names it too, and no unconditional deny names it on every
 // resource. It returns what allowed it and the conditions that restrict it.
 func launchAllowed(p *principalInfo, action string) (ok bool, via, conds []string) {
-	if !p.mayAct(action) {
-		return false, nil, nil
-	}
-	denied := false
-	check := func(sp sourcedPolicy) (allow bool) {
-		for i := range sp.doc.statements {
-			st := &sp.doc.statements[i]
-			if matchesAny(st.actions, action, matchAction) == st.notAction {
-				continue
-			}
-			everywhere := st.resources == nil ||
-				(!st.notResource && matchesAny(st.resources, "*", matchResource))
-			switch {
-			case !st.allow && st.condition == "" && everywhere:
-				denied = true
-			case !st.allow:
-				conds = append(conds, st.render())
-			default:
-				allow = true
-				via = append(via, sp.via)
-				if st.condition != "" {
-					conds = append(conds, st.condition)
-				}
-			}
-		}
-		return allow
-	}
-	granted := false
-	for _, sp := range p.policies {
-		if check(sp) {
-			granted = true
-		}
-	}
-	if p.boundary != nil && !check(*p.boundary) {
-		return false, nil, nil
-	}
-	if !granted || denied {
-		return false, nil, nil
-	}
-	return true, via, conds
+	return evaluate(p, action, scope{
+		applies: func(st *statement) bool { return st.namesAction(action) },
+		total: func(st *statement) bool {
+			return st.resources == nil || (!st.notResource && matchesAny(st.resources, "*", matchResource))
+		},
+	})
 }

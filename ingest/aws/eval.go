@@ -434,6 +434,30 @@ func allowed(p *principalInfo, action, arn string) (ok bool, via, conds []string
 // accepts (nil accepts all): for iam:PassRole, those whose
 // iam:PassedToService condition lets the role go to a given service.
 func allowedIf(p *principalInfo, action, arn string, admit func(*statement) bool) (ok bool, via, conds []string) {
+	return evaluate(p, action, scope{
+		applies: func(st *statement) bool { return st.matches(action, arn) },
+		admit:   admit,
+	})
+}
+
+// scope tells evaluate which statements count for one request.
+type scope struct {
+	// applies reports whether a statement names the request.
+	applies func(*statement) bool
+	// total reports whether an unconditional Deny that applies refuses the
+	// request outright; nil means every one does. A Deny that is not total
+	// is recorded as a condition instead.
+	total func(*statement) bool
+	// admit, if set, must accept an Allow statement for it to grant.
+	admit func(*statement) bool
+}
+
+// evaluate is the per-principal decision that allowedIf and launchAllowed
+// share: some applying Allow of p's policies grants the action, the
+// boundary (if any) grants it too, and no total unconditional Deny applies.
+// It returns the sources of the granting statements and the conditions that
+// restrict the grant (conditional allows, conditional and partial denies).
+func evaluate(p *principalInfo, action string, sc scope) (ok bool, via, conds []string) {
 	if !p.mayAct(action) {
 		return false, nil, nil
 	}
@@ -441,15 +465,15 @@ func allowedIf(p *principalInfo, action, arn string, admit func(*statement) bool
 	check := func(sp sourcedPolicy) (allow bool) {
 		for i := range sp.doc.statements {
 			st := &sp.doc.statements[i]
-			if !st.matches(action, arn) {
+			if !sc.applies(st) {
 				continue
 			}
 			switch {
-			case !st.allow && st.condition == "":
+			case !st.allow && st.condition == "" && (sc.total == nil || sc.total(st)):
 				denied = true
 			case !st.allow:
 				conds = append(conds, st.render())
-			case admit != nil && !admit(st):
+			case sc.admit != nil && !sc.admit(st):
 			default:
 				allow = true
 				via = append(via, sp.via)
