@@ -21,6 +21,41 @@ type WriteOptions struct {
 	Progress Progress
 	// Logger receives lifecycle messages (default slog.Default()).
 	Logger *slog.Logger
+	// AllowShrink lets a run report less than half of what the source's last
+	// complete run did (see ErrShrink).
+	AllowShrink bool
+}
+
+// ErrShrink is returned, before anything is written, when a source reports
+// less than half of what its last complete run did: finishing such a run
+// would sweep most of the source, and the usual cause is a narrowed token, a
+// wrong file or a partial export rather than a real change.
+var ErrShrink = errors.New("the source shrank by more than half since its last complete run")
+
+// shrinkFloor is the size below which a previous run is too small for the
+// shrink guard to mean anything.
+const shrinkFloor = 100
+
+// checkShrink compares b with the source's last complete run.
+func checkShrink(ctx context.Context, st graph.Store, b *graph.Batch) error {
+	runs, err := st.Runs(ctx, b.Source, 50)
+	if err != nil {
+		return fmt.Errorf("ingest %s: read previous runs: %w", b.Source, err)
+	}
+	for _, r := range runs {
+		if r.Status != graph.RunComplete {
+			continue
+		}
+		prev := r.Stats.NodesUpserted + r.Stats.EdgesUpserted
+		n, e := b.Len()
+		if prev >= shrinkFloor && n+e < prev/2 {
+			return fmt.Errorf("ingest %s: %w: it now reports %d nodes and edges, run %s reported %d; "+
+				"nothing was written. If the source really lost that much, run again with --allow-shrink "+
+				"(allowShrink: true in the configuration)", b.Source, ErrShrink, n+e, r.ID, prev)
+		}
+		return nil
+	}
+	return nil
 }
 
 // Write stores b as one sync run of b.Source: it validates the batch, begins
@@ -36,6 +71,11 @@ func Write(ctx context.Context, st graph.Store, b *graph.Batch, opt WriteOptions
 	}
 	if err := b.Validate(); err != nil {
 		return nil, fmt.Errorf("ingest %s: invalid batch: %w", b.Source, err)
+	}
+	if !opt.AllowShrink {
+		if err := checkShrink(ctx, st, b); err != nil {
+			return nil, err
+		}
 	}
 	start := time.Now()
 	run, err := st.BeginRun(ctx, b.Source)

@@ -37,7 +37,8 @@ func TestWriteInterruptedKeepsPreviousState(t *testing.T) {
 
 	cctx, cancel := context.WithCancel(ctx)
 	smaller := batch(10) // would sweep 290 accounts if it completed
-	run, err := Write(cctx, st, smaller, WriteOptions{BatchSize: 4, Progress: func(string, int, int) { cancel() }})
+	run, err := Write(cctx, st, smaller, WriteOptions{BatchSize: 4, AllowShrink: true,
+		Progress: func(string, int, int) { cancel() }})
 	require.ErrorIs(t, err, context.Canceled)
 	require.ErrorContains(t, err, "previous state kept")
 	require.Equal(t, graph.RunFailed, run.Status)
@@ -45,7 +46,7 @@ func TestWriteInterruptedKeepsPreviousState(t *testing.T) {
 	require.Equal(t, before, after)
 	require.Equal(t, beforeEdges, afterEdges)
 
-	done, err := Write(ctx, st, smaller, WriteOptions{})
+	done, err := Write(ctx, st, smaller, WriteOptions{AllowShrink: true})
 	require.NoError(t, err)
 	require.Equal(t, 290, done.Stats.NodesSwept)
 	runs, err := st.Runs(ctx, "src", 0)
@@ -67,4 +68,30 @@ func TestWriteRejectsInvalidBatch(t *testing.T) {
 	runs, err := st.Runs(context.Background(), "", 0)
 	require.NoError(t, err)
 	require.Empty(t, runs)
+}
+
+// A source that suddenly reports less than half of what it did is refused
+// before anything is written, unless the caller says the shrink is real.
+func TestWriteRefusesLargeShrink(t *testing.T) {
+	st, err := embedded.Open(t.TempDir(), embedded.Options{})
+	require.NoError(t, err)
+	defer st.Close()
+	ctx := context.Background()
+	_, err = Write(ctx, st, batch(300), WriteOptions{})
+	require.NoError(t, err)
+	before, _ := storetest.Dump(t, st)
+
+	_, err = Write(ctx, st, batch(100), WriteOptions{})
+	require.ErrorIs(t, err, ErrShrink)
+	require.ErrorContains(t, err, "it now reports 201 nodes and edges")
+	require.ErrorContains(t, err, "reported 601")
+	after, _ := storetest.Dump(t, st)
+	require.Equal(t, before, after)
+
+	_, err = Write(ctx, st, graph.NewBatch("src"), WriteOptions{})
+	require.ErrorIs(t, err, ErrShrink, "an empty export sweeps nothing")
+
+	done, err := Write(ctx, st, batch(100), WriteOptions{AllowShrink: true})
+	require.NoError(t, err)
+	require.Equal(t, 200, done.Stats.NodesSwept)
 }

@@ -348,6 +348,7 @@ type ComplexityRoot struct {
 	}
 
 	Verification struct {
+		Error        func(childComplexity int) int
 		Introspected func(childComplexity int) int
 		OK           func(childComplexity int) int
 		Remaining    func(childComplexity int) int
@@ -1663,6 +1664,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Totals.Resources(childComplexity), true
 
+	case "Verification.error":
+		if e.ComplexityRoot.Verification.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Verification.Error(childComplexity), true
 	case "Verification.introspected":
 		if e.ComplexityRoot.Verification.Introspected == nil {
 			break
@@ -2387,6 +2394,8 @@ type Verification {
   introspected: Int!
   "Ended tokens that introspection still reported active (empty on success)."
   stillActive: [IdpItem!]!
+  "Why the verification read could not be completed, if it could not (ok is then false)."
+  error: String
 }
 
 "EndResult is what a control call ended, who was told, and the proof it is gone."
@@ -3159,6 +3168,8 @@ func (ec *executionContext) childFields_Verification(ctx context.Context, field 
 		return ec.fieldContext_Verification_introspected(ctx, field)
 	case "stillActive":
 		return ec.fieldContext_Verification_stillActive(ctx, field)
+	case "error":
+		return ec.fieldContext_Verification_error(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Verification", field.Name)
 }
@@ -9022,6 +9033,29 @@ func (ec *executionContext) fieldContext_Verification_stillActive(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Verification_error(ctx context.Context, field graphql.CollectedField, obj *idp.Verification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Verification_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Verification_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Verification", field, false, false, "String")
+}
+
 func (ec *executionContext) _WhoCanReach_resource(ctx context.Context, field graphql.CollectedField, obj *model.WhoCanReach) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12365,6 +12399,11 @@ func (ec *executionContext) _Verification(ctx context.Context, sel ast.Selection
 		case "stillActive":
 			out.Values[i] = ec._Verification_stillActive(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._Verification_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:

@@ -69,6 +69,9 @@ type Source struct {
 	Token Secret `yaml:"token"`
 	// Options are connector-specific settings (cluster, namespace, org, ...).
 	Options map[string]string `yaml:"options"`
+	// AllowShrink lets a run report less than half of the previous one
+	// (ingest.ErrShrink); leave it off unless the source really shrank.
+	AllowShrink bool `yaml:"allowShrink"`
 
 	line int
 }

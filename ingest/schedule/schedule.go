@@ -193,7 +193,7 @@ func (s *Scheduler) run(ctx context.Context, src *config.Source) ([]graph.SyncRu
 	var runs []graph.SyncRun
 	base := 0
 	for _, b := range batches {
-		run, err := ingest.Write(ctx, s.st, b, ingest.WriteOptions{Logger: s.log,
+		run, err := ingest.Write(ctx, s.st, b, ingest.WriteOptions{Logger: s.log, AllowShrink: src.AllowShrink,
 			Progress: func(_ string, done, _ int) {
 				s.setProgress(src.Name, func(p *Progress) { p.Done = base + done })
 			}})

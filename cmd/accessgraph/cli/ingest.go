@@ -24,6 +24,8 @@ func newIngestCmd(g *globals) *cobra.Command {
 written as one sync run: everything is parsed and checked first, then written, then
 what the source no longer reports is swept. A file that fails to parse changes nothing.`,
 	}
+	cmd.PersistentFlags().BoolVar(&g.allowShrink, "allow-shrink", false,
+		"accept a source that reports less than half of its last complete run (normally refused: it would sweep most of it)")
 	cmd.AddCommand(newIngestAWSCmd(g), newIngestCredReportCmd(g), newIngestK8sCmd(g))
 	for _, k := range exportKinds {
 		cmd.AddCommand(newIngestExportCmd(g, k))

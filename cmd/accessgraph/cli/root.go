@@ -23,13 +23,14 @@ const (
 
 // globals are the flags every command shares.
 type globals struct {
-	storeDir string
-	neo4j    neo4jFlags
-	logLevel string
-	logJSON  bool
-	stdout   io.Writer
-	stderr   io.Writer
-	log      *slog.Logger
+	storeDir    string
+	allowShrink bool
+	neo4j       neo4jFlags
+	logLevel    string
+	logJSON     bool
+	stdout      io.Writer
+	stderr      io.Writer
+	log         *slog.Logger
 }
 
 // Main runs the command line with args and returns the exit code.

@@ -64,7 +64,8 @@ func (g *globals) progress() ingest.Progress {
 func (g *globals) writeBatches(ctx context.Context, st graph.Store, out io.Writer,
 	batches []*graph.Batch) error {
 	for _, b := range batches {
-		run, err := ingest.Write(ctx, st, b, ingest.WriteOptions{Progress: g.progress(), Logger: g.log})
+		run, err := ingest.Write(ctx, st, b, ingest.WriteOptions{Progress: g.progress(), Logger: g.log,
+			AllowShrink: g.allowShrink})
 		if err != nil {
 			return err
 		}
