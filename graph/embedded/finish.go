@@ -91,14 +91,14 @@ func (a *applier) apply(st *bolt.Bucket) error {
 				if err := json.Unmarshal(old, &o); err != nil {
 					return fmt.Errorf("decode node %s: %w", id, err)
 				}
+				// A stub never replaces a node its owner reported.
+				if o.Source != n.Source && isStub(&n) && !isStub(&o) {
+					return nil
+				}
 				if o.Source != n.Source || !sameNode(o, n) {
 					a.drift.Note("changed", true, n.ID)
 				}
 				if o.Source != n.Source {
-					// A stub never replaces a node its owner reported.
-					if isStub(&n) && !isStub(&o) {
-						return nil
-					}
 					if err := a.disown(o.Source, 'n', id); err != nil {
 						return err
 					}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -130,7 +131,7 @@ var _ graph.Store = (*Store)(nil)
 func Open(ctx context.Context, cfg Config) (*Store, error) {
 	cfg.defaults()
 	if cfg.Password == "" {
-		return nil, fmt.Errorf("neo4j at %s: no password: set NEO4J_PASSWORD", cfg.URI)
+		return nil, fmt.Errorf("neo4j at %s: no password: set NEO4J_PASSWORD", redactURI(cfg.URI))
 	}
 	drv, err := neo4j.NewDriverWithContext(cfg.URI, neo4j.BasicAuth(cfg.User, cfg.Password, ""),
 		func(c *config.Config) {
@@ -140,7 +141,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			c.FetchSize = 1000
 		})
 	if err != nil {
-		return nil, fmt.Errorf("neo4j at %s: %w", cfg.URI, err)
+		return nil, fmt.Errorf("neo4j at %s: %w", redactURI(cfg.URI), err)
 	}
 	s := &Store{drv: drv, cfg: cfg, log: cfg.Logger}
 	if err := s.verify(ctx); err != nil {
@@ -149,7 +150,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	if err := s.migrate(ctx); err != nil {
 		_ = drv.Close(context.Background())
-		return nil, fmt.Errorf("neo4j at %s: migrate schema: %w", cfg.URI, err)
+		return nil, fmt.Errorf("neo4j at %s: migrate schema: %w", redactURI(cfg.URI), err)
 	}
 	if _, err := s.ResumeApplying(ctx); err != nil {
 		s.log.Error("some sync runs left applying could not be finished; FinishRun retries them", "error", err)
@@ -157,12 +158,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.AbandonAfter > 0 {
 		if _, err := s.AbandonStale(ctx, cfg.AbandonAfter); err != nil {
 			_ = drv.Close(context.Background())
-			return nil, fmt.Errorf("neo4j at %s: %w", cfg.URI, err)
+			return nil, fmt.Errorf("neo4j at %s: %w", redactURI(cfg.URI), err)
 		}
 	}
 	if err := s.purgeLeftovers(ctx); err != nil {
 		_ = drv.Close(context.Background())
-		return nil, fmt.Errorf("neo4j at %s: %w", cfg.URI, err)
+		return nil, fmt.Errorf("neo4j at %s: %w", redactURI(cfg.URI), err)
 	}
 	return s, nil
 }
@@ -195,26 +196,26 @@ func (s *Store) explain(err error) error {
 		switch {
 		case ne.IsAuthenticationFailed():
 			return fmt.Errorf("neo4j at %s: authentication failed for user %q: check NEO4J_PASSWORD (%s)",
-				s.cfg.URI, s.cfg.User, ne.Code)
+				redactURI(s.cfg.URI), s.cfg.User, ne.Code)
 		case ne.Code == "Neo.ClientError.Security.AuthenticationRateLimit":
 			return fmt.Errorf("neo4j at %s: too many failed logins for user %q: wait, then check NEO4J_PASSWORD (%s)",
-				s.cfg.URI, s.cfg.User, ne.Code)
+				redactURI(s.cfg.URI), s.cfg.User, ne.Code)
 		case ne.Code == "Neo.ClientError.Database.DatabaseNotFound":
 			return fmt.Errorf("neo4j at %s: database %q does not exist: check NEO4J_DATABASE (%s)",
-				s.cfg.URI, s.cfg.Database, ne.Code)
+				redactURI(s.cfg.URI), s.cfg.Database, ne.Code)
 		}
-		return fmt.Errorf("neo4j at %s: %w", s.cfg.URI, err)
+		return fmt.Errorf("neo4j at %s: %w", redactURI(s.cfg.URI), err)
 	}
 	var ae *neo4j.InvalidAuthenticationError
 	if errors.As(err, &ae) {
 		return fmt.Errorf("neo4j at %s: authentication failed for user %q: check NEO4J_PASSWORD",
-			s.cfg.URI, s.cfg.User)
+			redactURI(s.cfg.URI), s.cfg.User)
 	}
 	if neo4j.IsConnectivityError(err) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("neo4j at %s: cannot connect: is it running? (deploy/neo4j/neo4j.sh start): %w",
-			s.cfg.URI, err)
+			redactURI(s.cfg.URI), err)
 	}
-	return fmt.Errorf("neo4j at %s: %w", s.cfg.URI, err)
+	return fmt.Errorf("neo4j at %s: %w", redactURI(s.cfg.URI), err)
 }
 
 // Close releases the driver's connections.
@@ -270,4 +271,14 @@ func (s *Store) read(ctx context.Context, fn func(tx neo4j.ManagedTransaction) (
 	sess := s.session(ctx, neo4j.AccessModeRead)
 	defer sess.Close(context.Background())
 	return sess.ExecuteRead(ctx, fn)
+}
+
+// redactURI drops any user:password part of a URI before it is printed.
+func redactURI(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil || u.User == nil {
+		return uri
+	}
+	u.User = nil
+	return u.String()
 }

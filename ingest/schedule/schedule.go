@@ -184,6 +184,15 @@ func (s *Scheduler) run(ctx context.Context, src *config.Source) ([]graph.SyncRu
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", src.Name, err)
 	}
+	seen := map[string]bool{}
+	for _, b := range batches {
+		if seen[b.Source] {
+			// Two runs of one sync source would sweep each other's elements.
+			return nil, fmt.Errorf("%s: two exports report the same sync source %s: give each its own "+
+				"configured source, or merge them", src.Name, b.Source)
+		}
+		seen[b.Source] = true
+	}
 	total := 0
 	for _, b := range batches {
 		n, e := b.Len()
@@ -201,25 +210,31 @@ func (s *Scheduler) run(ctx context.Context, src *config.Source) ([]graph.SyncRu
 			runs = append(runs, *run)
 		}
 		if err != nil {
-			return runs, err
+			// Earlier batches of this source did commit: resolve and publish
+			// them, so the store and the projection do not disagree.
+			return runs, errors.Join(err, s.afterWrite(ctx, src))
 		}
 		n, e := b.Len()
 		base += n + e
 	}
+	return runs, s.afterWrite(ctx, src)
+}
+
+// afterWrite resolves identities and publishes a new projection.
+func (s *Scheduler) afterWrite(ctx context.Context, src *config.Source) error {
 	s.setProgress(src.Name, func(p *Progress) { p.Phase = "resolving" })
 	if _, err := resolve.Run(ctx, s.st, func(ctx context.Context, b *graph.Batch) error {
-		_, err := ingest.Write(ctx, s.st, b, ingest.WriteOptions{Logger: s.log})
+		// Resolution follows its inputs: when a source shrinks, so do the links.
+		_, err := ingest.Write(ctx, s.st, b, ingest.WriteOptions{Logger: s.log, AllowShrink: true})
 		return err
 	}); err != nil {
-		return runs, err
+		return err
 	}
 	if s.holder != nil {
 		s.setProgress(src.Name, func(p *Progress) { p.Phase = "projecting" })
-		if err := s.Reproject(ctx); err != nil {
-			return runs, err
-		}
+		return s.Reproject(ctx)
 	}
-	return runs, nil
+	return nil
 }
 
 // Reproject builds a new projection from the store and publishes it.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -58,14 +59,14 @@ func idpPrefix(issuer string) (string, error) {
 // path, and keeps its sessions, tokens and grants in the graph: synced now,
 // after every control call (through the returned refresh) and every minute.
 func (g *globals) startIdP(ctx context.Context, ic *idp.Config, router *gin.Engine, st graph.Store,
-	reproject func(context.Context) error) (*idp.Provider, func(context.Context) error, error) {
+	reproject func(context.Context) error) (*idp.Provider, func(context.Context) error, func(), error) {
 	prefix, err := idpPrefix(ic.Issuer)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	p, err := idp.New(ctx, *ic, g.log)
 	if err != nil {
-		return nil, nil, fmt.Errorf("start the OIDC provider: %w", err)
+		return nil, nil, nil, fmt.Errorf("start the OIDC provider: %w", err)
 	}
 	h := http.StripPrefix(prefix, p.Handler())
 	router.Any(prefix+"/*rest", gin.WrapH(h))
@@ -77,24 +78,35 @@ func (g *globals) startIdP(ctx context.Context, ic *idp.Config, router *gin.Engi
 	}
 	if err := refresh(ctx); err != nil {
 		_ = p.Close()
-		return nil, nil, fmt.Errorf("sync the OIDC provider into the graph: %w", err)
+		return nil, nil, nil, fmt.Errorf("sync the OIDC provider into the graph: %w", err)
 	}
+	// The periodic sync picks up logins and refreshes; it ends, and is waited
+	// for, before the provider and the store close.
+	loopCtx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
 	go func() {
+		defer wg.Done()
 		t := time.NewTicker(time.Minute)
 		defer t.Stop()
 		for {
 			select {
-			case <-ctx.Done():
+			case <-loopCtx.Done():
 				return
 			case <-t.C:
-				if err := refresh(ctx); err != nil {
+				if err := refresh(loopCtx); err != nil && loopCtx.Err() == nil {
 					g.log.Error("sync the OIDC provider into the graph", "err", err)
 				}
 			}
 		}
 	}()
+	stop := func() {
+		cancel()
+		wg.Wait()
+		_ = p.Close()
+	}
 	g.log.Info("OIDC provider up", "issuer", p.Issuer(), "discovery", p.Issuer()+"/.well-known/openid-configuration")
-	return p, refresh, nil
+	return p, refresh, stop, nil
 }
 
 func newIdPCmd(g *globals) *cobra.Command {

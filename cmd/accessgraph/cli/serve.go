@@ -157,11 +157,11 @@ func (g *globals) serveWith(ctx context.Context, st graph.Store, f serveFlags, c
 			", and mutations are refused (set " + EnvAPIToken + ")")
 	}
 	if ic != nil {
-		p, refresh, err := g.startIdP(ctx, ic, router, st, sched.Reproject)
+		p, refresh, stop, err := g.startIdP(ctx, ic, router, st, sched.Reproject)
 		if err != nil {
 			return err
 		}
-		defer p.Close()
+		defer stop()
 		r.IdP, r.AfterIdPChange = p, refresh
 	}
 	ln, err := net.Listen("tcp", f.addr)

@@ -80,7 +80,7 @@ func (g *globals) writeBatches(ctx context.Context, st graph.Store, out io.Write
 // sync run, and reports conflicts it refused to merge.
 func (g *globals) resolveIdentities(ctx context.Context, st graph.Store, out io.Writer) error {
 	res, err := resolve.Run(ctx, st, func(ctx context.Context, b *graph.Batch) error {
-		_, err := ingest.Write(ctx, st, b, ingest.WriteOptions{Logger: g.log})
+		_, err := ingest.Write(ctx, st, b, ingest.WriteOptions{Logger: g.log, AllowShrink: true})
 		return err
 	})
 	if err != nil {
