@@ -3,6 +3,7 @@ package github
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -446,25 +447,76 @@ var escalating = map[string]bool{
 	"organization_user_blocking": false,
 }
 
-// permTier splits a permission map into repository-level and org-level
-// tiers and actions ("contents:write").
-func permTier(perms map[string]string, org bool) (graph.Privilege, []string) {
-	tier := graph.PrivNone
-	var acts []string
-	for k, v := range perms {
+// perm is one granted fine-grained permission: a key ("contents") at a
+// level ("read", "write" or "admin").
+type perm struct{ key, level string }
+
+// tier returns the privilege tier a permission grants: read is read, write
+// is write and admin is admin, except that write (or admin) on an escalating
+// key (administration, members, organization_administration) is admin,
+// since it lets the holder change who has access.
+func (p perm) tier() graph.Privilege {
+	t := map[string]graph.Privilege{"read": graph.PrivRead, "write": graph.PrivWrite, "admin": graph.PrivAdmin}[p.level]
+	if t == graph.PrivWrite && escalating[p.key] {
+		t = graph.PrivAdmin
+	}
+	return t
+}
+
+// perms returns the repository-level (org false) or organization-level (org
+// true) permissions of a permission map, sorted by key; user-level keys are
+// left out.
+func perms(m map[string]string, org bool) []perm {
+	var out []perm
+	for k, v := range m {
 		isOrg := orgLevel[k] || strings.HasPrefix(k, "organization_")
 		if userLevel[k] || isOrg != org {
 			continue
 		}
-		t := map[string]graph.Privilege{"read": graph.PrivRead, "write": graph.PrivWrite, "admin": graph.PrivAdmin}[v]
-		if t == graph.PrivWrite && escalating[k] {
-			t = graph.PrivAdmin
-		}
-		tier = max(tier, t)
-		acts = append(acts, k+":"+v)
+		out = append(out, perm{key: k, level: v})
 	}
-	sort.Strings(acts)
-	return tier, acts
+	slices.SortFunc(out, func(a, b perm) int { return strings.Compare(a.key, b.key) })
+	return out
+}
+
+// topTier returns the highest tier among ps.
+func topTier(ps []perm) graph.Privilege {
+	t := graph.PrivNone
+	for _, p := range ps {
+		t = max(t, p.tier())
+	}
+	return t
+}
+
+// actionsWithin returns ps as sorted "key:level" actions, keeping only what
+// fits within limit: a permission above it is lowered to its highest level
+// whose tier is at most limit (contents:write on a read-limited edge is
+// contents:read, administration:write on a write-limited one
+// administration:read), and dropped if none is.
+func actionsWithin(ps []perm, limit graph.Privilege) []string {
+	var out []string
+	for _, p := range ps {
+		for p.tier() > limit {
+			i := slices.Index(accessLevels, p.level)
+			if i <= 0 {
+				p.level = ""
+				break
+			}
+			p.level = accessLevels[i-1]
+		}
+		if p.level != "" {
+			out = append(out, p.key+":"+p.level)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// permTier splits a permission map into repository-level and org-level
+// tiers and actions ("contents:write").
+func permTier(m map[string]string, org bool) (graph.Privilege, []string) {
+	ps := perms(m, org)
+	return topTier(ps), actionsWithin(ps, graph.PrivAdmin)
 }
 
 func joinPerms(m map[string]string) string {
@@ -556,7 +608,8 @@ func (bl *builder) tokens() error {
 			continue // an expired token reaches nothing
 		}
 		via := []string{"pat/" + strconv.FormatInt(t.ID, 10)}
-		if tier, acts := permTier(t.Permissions.Repository, false); tier > graph.PrivNone {
+		repoPerms := perms(t.Permissions.Repository, false)
+		if tier := topTier(repoPerms); tier > graph.PrivNone {
 			var targets []string
 			switch t.RepositorySelection {
 			case "all":
@@ -567,19 +620,23 @@ func (bl *builder) tokens() error {
 				}
 			}
 			for _, r := range targets {
-				// The token acts as its owner, within its permissions.
+				// The token acts as its owner, within its permissions: it
+				// can do no more than its owner can there.
 				if eff := min(tier, bl.ownerReach(owner, r)); eff > graph.PrivNone {
-					bl.b.AddEdge(graph.Edge{From: id, To: r, Kind: graph.EdgeAccess, Privilege: eff, Actions: acts, Via: via})
+					bl.b.AddEdge(graph.Edge{From: id, To: r, Kind: graph.EdgeAccess, Privilege: eff,
+						Actions: actionsWithin(repoPerms, eff), Via: via})
 				}
 			}
 		}
-		if tier, acts := permTier(t.Permissions.Organization, true); tier > graph.PrivNone {
+		orgPerms := perms(t.Permissions.Organization, true)
+		if tier := topTier(orgPerms); tier > graph.PrivNone {
 			ownerTier := graph.PrivRead
 			if bl.roles[lowerLogin(t.Owner)] == "admin" {
 				ownerTier = graph.PrivAdmin
 			}
+			eff := min(tier, ownerTier)
 			bl.b.AddEdge(graph.Edge{From: id, To: bl.settingsID(), Kind: graph.EdgeAccess,
-				Privilege: min(tier, ownerTier), Actions: acts, Via: via})
+				Privilege: eff, Actions: actionsWithin(orgPerms, eff), Via: via})
 		}
 	}
 	return nil

@@ -87,5 +87,15 @@
 //     (computed through teams, nesting, base permission and the owner
 //     role). Organization permissions reach "org-settings", capped at read
 //     unless the owner is an organization owner. An expired token reaches
-//     nothing.
+//     nothing. The node's Props keep the token's full permissions, but each
+//     ACCESS edge's Actions stay within that edge's tier: a permission
+//     whose tier is above it is lowered to its highest level that fits
+//     (contents:write on a read edge shows as contents:read;
+//     administration:write, admin tier, as administration:read on a read
+//     or write edge).
+//
+// Permission tiers (apps and tokens): a "key:level" permission is read
+// tier at level read, write tier at write and admin tier at admin, except
+// that write on a key that changes who has access (administration, members,
+// organization_administration) is admin tier.
 package github

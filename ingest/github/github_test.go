@@ -199,6 +199,10 @@ func TestPersonalAccessTokens(t *testing.T) {
 	// infra, read on secrets-vault) and by its permissions (contents:write).
 	require.Equal(t, map[string]graph.Privilege{infra: graph.PrivWrite, vault: graph.PrivRead}, reach(t, b, tok))
 	require.Equal(t, graph.PrivRead, edge(t, b, tok, graph.EdgeAccess, pre+"org-settings").Privilege)
+	// On secrets-vault, where eve only reads, contents:write is lowered.
+	require.Equal(t, []string{"contents:write", "metadata:read"}, edge(t, b, tok, graph.EdgeAccess, infra).Actions)
+	require.Equal(t, []string{"contents:read", "metadata:read"}, edge(t, b, tok, graph.EdgeAccess, vault).Actions)
+	require.Equal(t, []string{"members:read"}, edge(t, b, tok, graph.EdgeAccess, pre+"org-settings").Actions)
 	// Its age: approved 2025-06-10 16:00 UTC.
 	granted, err := time.Parse(time.RFC3339, n.Props["created"])
 	require.NoError(t, err)
@@ -209,7 +213,24 @@ func TestPersonalAccessTokens(t *testing.T) {
 	ben := pre + "pat:4102"
 	require.Equal(t, map[string]graph.Privilege{infra: graph.PrivRead, webApp: graph.PrivWrite,
 		vault: graph.PrivRead, docsSite: graph.PrivRead, legacy: graph.PrivAdmin}, reach(t, b, ben))
+	// Its Actions stay within each edge's tier: administration:write (admin
+	// tier) remains only on legacy, where ben is admin; elsewhere it is
+	// lowered to administration:read.
+	for _, tc := range []struct {
+		repo string
+		acts []string
+	}{
+		{infra, []string{"administration:read", "contents:read", "metadata:read"}},
+		{webApp, []string{"administration:read", "contents:read", "metadata:read"}},
+		{vault, []string{"administration:read", "contents:read", "metadata:read"}},
+		{docsSite, []string{"administration:read", "contents:read", "metadata:read"}},
+		{legacy, []string{"administration:write", "contents:read", "metadata:read"}},
+	} {
+		require.Equal(t, tc.acts, edge(t, b, ben, graph.EdgeAccess, tc.repo).Actions, tc.repo)
+	}
 	n, _ = b.Node(ben)
+	require.Equal(t, "administration:write contents:read metadata:read", n.Props["repository_permissions"],
+		"the node keeps the token's full permissions")
 	require.Equal(t, "never", n.Props["last_used"])
 	require.Equal(t, "never", n.Props["expires"])
 
@@ -266,4 +287,39 @@ func TestExportErrors(t *testing.T) {
 			require.ErrorContains(t, err, tc.want)
 		})
 	}
+}
+
+func TestActionsWithin(t *testing.T) {
+	repo := perms(map[string]string{"administration": "write", "contents": "write", "issues": "read",
+		"metadata": "read", "workflows": "admin", "members": "write", "email_addresses": "read"}, false)
+	org := perms(map[string]string{"members": "write", "organization_administration": "write",
+		"organization_secrets": "read", "contents": "write"}, true)
+	for _, tc := range []struct {
+		name  string
+		ps    []perm
+		limit graph.Privilege
+		want  []string
+	}{
+		{"repo admin keeps all", repo, graph.PrivAdmin,
+			[]string{"administration:write", "contents:write", "issues:read", "metadata:read", "workflows:admin"}},
+		{"repo write lowers admin tier", repo, graph.PrivWrite,
+			[]string{"administration:read", "contents:write", "issues:read", "metadata:read", "workflows:write"}},
+		{"repo read", repo, graph.PrivRead,
+			[]string{"administration:read", "contents:read", "issues:read", "metadata:read", "workflows:read"}},
+		{"none drops everything", repo, graph.PrivNone, nil},
+		{"org write: members and organization_administration are admin tier", org, graph.PrivWrite,
+			[]string{"members:read", "organization_administration:read", "organization_secrets:read"}},
+		{"org admin", org, graph.PrivAdmin,
+			[]string{"members:write", "organization_administration:write", "organization_secrets:read"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, actionsWithin(tc.ps, tc.limit))
+			for _, a := range tc.want {
+				k, l, _ := strings.Cut(a, ":")
+				require.LessOrEqual(t, perm{key: k, level: l}.tier(), tc.limit, a)
+			}
+		})
+	}
+	require.Equal(t, graph.PrivAdmin, topTier(repo))
+	require.Equal(t, graph.PrivRead, topTier(perms(map[string]string{"contents": "read"}, false)))
 }

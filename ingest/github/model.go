@@ -242,6 +242,8 @@ func checkRepos(where string, rs []repository, needPerms bool) error {
 	return nil
 }
 
+// accessLevels are the levels a fine-grained permission may have, lowest
+// first.
 var accessLevels = []string{"read", "write", "admin"}
 
 func checkPermMap(where string, m map[string]string) error {
