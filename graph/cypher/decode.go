@@ -59,36 +59,8 @@ func toPath(p dbtype.Path) (projection.Path, error) {
 			Privilege: graph.Privilege(pv), Actions: strList(r.Props["actions"]),
 			Conditions: strList(r.Props["conditions"]), Via: strList(r.Props["via"])}
 	}
-	finishPath(&out)
+	projection.FinishPath(&out)
 	return out, nil
-}
-
-// finishPath fills a path's summary fields from its steps, by the rule of
-// projection.Path: the ACCESS step (CONTAINS steps after it pass the same
-// access on) or a final ESCALATES step decides what the path grants.
-func finishPath(p *projection.Path) {
-	for _, st := range p.Steps {
-		if len(st.Conditions) > 0 {
-			p.Conditional = true
-		}
-		if st.Kind == graph.EdgeEscalates {
-			p.Escalation = true
-		}
-	}
-	p.Privilege, p.Actions = graph.PrivNone, nil
-	for i := len(p.Steps) - 1; i >= 0; i-- {
-		st := p.Steps[i]
-		if st.Kind.Containment() {
-			continue
-		}
-		switch {
-		case st.Kind == graph.EdgeAccess:
-			p.Privilege, p.Actions = st.Privilege, st.Actions
-		case st.Kind == graph.EdgeEscalates && i == len(p.Steps)-1:
-			p.Privilege = graph.PrivAdmin
-		}
-		break
-	}
 }
 
 func str(v any) string {

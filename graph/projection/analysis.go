@@ -29,8 +29,10 @@ func (s *Snapshot) step(from, to int32, e uint32) Step {
 	}
 }
 
-// finishPath fills a path's summary fields from its steps.
-func finishPath(p *Path) {
+// FinishPath fills a path's summary fields (Privilege, Actions, Conditional,
+// Escalation) from its steps. Every engine builds its paths' summaries with
+// it, so they agree on what a path grants.
+func FinishPath(p *Path) {
 	for _, st := range p.Steps {
 		if len(st.Conditions) > 0 {
 			p.Conditional = true
@@ -79,7 +81,7 @@ func (s *Snapshot) treePath(w *workspace, i int32, tail int32, tailEdge uint32) 
 		p.Nodes = append(p.Nodes, s.ref(tail))
 		p.Steps = append(p.Steps, s.step(i, tail, tailEdge))
 	}
-	finishPath(&p)
+	FinishPath(&p)
 	return p
 }
 
@@ -271,29 +273,52 @@ func (s *Snapshot) BlastRadius(q BlastRadiusQuery) (*BlastRadiusResult, error) {
 	})
 	res.Reaches = make([]Reach, len(items))
 	for i, it := range items {
-		r := Reach{Resource: s.ref(it.a.res), Privilege: it.p, Actions: it.a.actionList(s)}
-		inherited := it.a.best[it.p].parent >= 0
+		r := Reach{Resource: s.ref(it.a.res), Privilege: it.p, Actions: s.reachActions(accs, it.a)}
 		if q.Witnesses.Contains(i) {
 			r.Witness = s.witness(w, accs, it.a.res, it.p)
-			if inherited {
-				r.Actions = unionSorted(r.Actions, r.Witness.Actions)
-			}
-		} else if inherited {
-			r.Actions = unionSorted(r.Actions, s.attrs[s.eattr[s.accessEdgeOf(accs, it.a.res, it.p)]].actions)
 		}
 		res.Reaches[i] = r
 	}
 	return res, nil
 }
 
-// accessEdgeOf follows the containment chain by which resource r is reached
-// at tier p back to its ACCESS edge.
-func (s *Snapshot) accessEdgeOf(accs map[int32]*reachAcc, r int32, p graph.Privilege) uint32 {
-	b := accs[r].best[p]
-	for b.parent >= 0 {
-		b = accs[b.parent].best[p]
+// reachActions is the union of the actions of every ACCESS edge, from a
+// principal the start acts as, into the resource or into any reached
+// resource that contains it: everything the start may do to it.
+func (s *Snapshot) reachActions(accs map[int32]*reachAcc, a *reachAcc) []string {
+	if a.best[graph.PrivRead].parent < 0 && a.best[graph.PrivWrite].parent < 0 &&
+		a.best[graph.PrivAdmin].parent < 0 && !s.hasContainerIn(a.res) {
+		return a.actionList(s)
 	}
-	return b.edge
+	all := &reachAcc{res: a.res}
+	seen := map[int32]bool{a.res: true}
+	stack := []int32{a.res}
+	for len(stack) > 0 {
+		r := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, x := range accs[r].attrs {
+			all.addAttr(x)
+		}
+		for i := s.inOff[r]; i < s.inOff[r+1]; i++ {
+			c := s.inFrom[i]
+			if !s.ekind[s.inEdge[i]].Containment() || seen[c] || accs[c] == nil {
+				continue
+			}
+			seen[c] = true
+			stack = append(stack, c)
+		}
+	}
+	return all.actionList(s)
+}
+
+// hasContainerIn reports whether any CONTAINS edge points at r.
+func (s *Snapshot) hasContainerIn(r int32) bool {
+	for i := s.inOff[r]; i < s.inOff[r+1]; i++ {
+		if s.ekind[s.inEdge[i]].Containment() {
+			return true
+		}
+	}
+	return false
 }
 
 // witness rebuilds the path by which resource r is reached at tier p.
@@ -305,7 +330,7 @@ func (s *Snapshot) witness(w *workspace, accs map[int32]*reachAcc, r int32, p gr
 	wp := s.witness(w, accs, b.parent, p)
 	wp.Nodes = append(wp.Nodes, s.ref(r))
 	wp.Steps = append(wp.Steps, s.step(b.parent, r, b.edge))
-	finishPath(&wp)
+	FinishPath(&wp)
 	return wp
 }
 

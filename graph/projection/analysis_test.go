@@ -344,6 +344,9 @@ func checkOracle(t *testing.T, s *Snapshot, nv *naive, nodes []graph.Node, limit
 					}
 					require.True(t, ok, "%s should reach %s", from.ID, to.ID)
 					require.Equal(t, bp, r.Privilege, "%s -> %s", from.ID, to.ID)
+					if limit == 0 {
+						require.Equal(t, pathActions(all), r.Actions, "%s -> %s actions", from.ID, to.ID)
+					}
 					require.Equal(t, bl, r.Witness.Len(), "%s -> %s witness", from.ID, to.ID)
 					require.Equal(t, from.ID, r.Witness.Nodes[0].ID)
 
@@ -497,4 +500,24 @@ func TestWitnessWindow(t *testing.T) {
 			}
 		}
 	}
+}
+
+// pathActions is the union of the ACCESS actions over a set of paths.
+func pathActions(ps [][]graph.Edge) []string {
+	set := map[string]bool{}
+	for _, p := range ps {
+		for _, e := range p {
+			if e.Kind == graph.EdgeAccess {
+				for _, a := range e.Actions {
+					set[a] = true
+				}
+			}
+		}
+	}
+	var out []string
+	for a := range set {
+		out = append(out, a)
+	}
+	slices.Sort(out)
+	return out
 }

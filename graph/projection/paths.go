@@ -264,7 +264,7 @@ func (en *enumerator) emit(last int32, e uint32) {
 	for i, x := range edges {
 		p.Steps[i] = s.step(nodes[i], nodes[i+1], x)
 	}
-	finishPath(&p)
+	FinishPath(&p)
 	en.out = append(en.out, p)
 }
 
@@ -400,7 +400,7 @@ func (s *Snapshot) reversePath(w *workspace, u, t int32) Path {
 		p.Nodes = append(p.Nodes, s.ref(next))
 		v = next
 	}
-	finishPath(&p)
+	FinishPath(&p)
 	return p
 }
 
