@@ -191,7 +191,7 @@ func TestPromptInjectionRealModel(t *testing.T) {
 		t.Skip("ACCESSGRAPH_OLLAMA_URL not set: run deploy/ollama/ollama.sh up and export ACCESSGRAPH_OLLAMA_URL=$(deploy/ollama/ollama.sh url)")
 	}
 	model := os.Getenv("ACCESSGRAPH_OLLAMA_MODEL")
-	adv, err := risk.NewAdvisor(risk.AdvisorOptions{URL: url, Model: model, Timeout: 120 * time.Second})
+	adv, err := risk.NewAdvisor(risk.AdvisorOptions{URL: url, Model: model, Timeout: 400 * time.Second})
 	require.NoError(t, err)
 	if err := adv.Ping(context.Background()); err != nil {
 		t.Skipf("ollama not ready (deploy/ollama/ollama.sh up): %v", err)
@@ -206,6 +206,11 @@ func TestPromptInjectionRealModel(t *testing.T) {
 		require.NotNil(t, c)
 		require.Equal(t, c.Score, a.Score, "connector text does not move the deterministic score of %s", a.Item.ID)
 		require.ElementsMatch(t, rules(c), rules(a))
+		if a.Item.ID != "arn:aws:iam::111111111111:user/pat" {
+			continue // one model call: a CPU model is slow
+		}
+		data, _ := risk.PromptData(a)
+		require.Contains(t, data, "IGNORE PREVIOUS INSTRUCTIONS", "the record's text reaches the model as quoted data")
 		got := adv.Advise(context.Background(), a)
 		t.Logf("%s: state=%s action=%s raise=%v rationale=%q", a.Item.ID, got.State, got.SuggestedAction,
 			got.RaiseAttention, got.Rationale)
