@@ -22,7 +22,7 @@ build:
 # the rest.
 NEO4J_PKGS := ./graph/neo4jstore/... ./graph/cypher/... ./cmd/accessgraph/cli/...
 NEO4J_ENV := ACCESSGRAPH_NEO4J_URI=bolt://127.0.0.1:$(NEO4J_BOLT_PORT) \
-	NEO4J_URI=bolt://127.0.0.1:$(NEO4J_BOLT_PORT) NEO4J_USER=neo4j
+	NEO4J_URI=bolt://127.0.0.1:$(NEO4J_BOLT_PORT) NEO4J_USER=neo4j ACCESSGRAPH_NEO4J_RESTART_TEST=1
 
 ## test: format and vet checks, every test without Neo4j, then the Neo4j tests
 ## against a real Neo4j started by deploy/neo4j.

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -58,11 +59,36 @@ type Latency struct {
 	N             int
 	P50, P99, Max time.Duration
 	Mean          time.Duration
+	// Failed counts calls that returned an error (a timeout, with
+	// MeasureTolerant); they count in the percentiles at their duration.
+	Failed int
 }
 
 // String formats l for a table.
 func (l Latency) String() string {
-	return fmt.Sprintf("p50 %-9s p99 %-9s max %-9s (n=%d)", round(l.P50), round(l.P99), round(l.Max), l.N)
+	s := fmt.Sprintf("p50 %-9s p99 %-9s max %-9s (n=%d)", round(l.P50), round(l.P99), round(l.Max), l.N)
+	if l.Failed > 0 {
+		s += fmt.Sprintf(", %d timed out", l.Failed)
+	}
+	return s
+}
+
+// MeasureTolerant is Measure for an engine that may not answer in time:
+// each call gets timeout, and a call that fails counts at its duration
+// instead of stopping the measurement.
+func MeasureTolerant(ctx context.Context, n int, timeout time.Duration,
+	fn func(ctx context.Context, i int) error) Latency {
+	failed := 0
+	l, _ := Measure(n, func(i int) error {
+		cctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		if err := fn(cctx, i); err != nil {
+			failed++
+		}
+		return nil
+	})
+	l.Failed = failed
+	return l
 }
 
 func round(d time.Duration) time.Duration {

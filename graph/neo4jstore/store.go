@@ -137,7 +137,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		func(c *config.Config) {
 			c.SocketConnectTimeout = 5 * time.Second
 			c.ConnectionAcquisitionTimeout = 30 * time.Second
-			c.MaxTransactionRetryTime = 2 * time.Minute
+			// Long enough for transient conflicts; short enough that a server
+			// that went away is reported in seconds, not minutes.
+			c.MaxTransactionRetryTime = 20 * time.Second
 			c.FetchSize = 1000
 		})
 	if err != nil {
@@ -211,7 +213,7 @@ func (s *Store) explain(err error) error {
 		return fmt.Errorf("neo4j at %s: authentication failed for user %q: check NEO4J_PASSWORD",
 			redactURI(s.cfg.URI), s.cfg.User)
 	}
-	if neo4j.IsConnectivityError(err) || errors.Is(err, context.DeadlineExceeded) {
+	if unreachable(err) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("neo4j at %s: cannot connect: is it running? (deploy/neo4j/neo4j.sh start): %w",
 			redactURI(s.cfg.URI), err)
 	}
@@ -255,7 +257,7 @@ func (s *Store) write(ctx context.Context, fn func(tx neo4j.ManagedTransaction) 
 	defer sess.Close(context.Background())
 	var attempts atomic.Int32
 	var last error
-	return sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+	out, err := sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
 		n := int(attempts.Add(1))
 		if n > s.cfg.MaxRetries+1 {
 			return nil, &errTooManyRetries{attempts: n - 1, last: last}
@@ -264,13 +266,41 @@ func (s *Store) write(ctx context.Context, fn func(tx neo4j.ManagedTransaction) 
 		last = err
 		return out, err
 	})
+	if unreachable(err) {
+		return out, s.explain(err)
+	}
+	return out, err
+}
+
+// unreachable reports whether err means the server could not be reached,
+// directly or after the driver's retries.
+func unreachable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if neo4j.IsConnectivityError(err) {
+		return true
+	}
+	var tel *neo4j.TransactionExecutionLimit
+	if errors.As(err, &tel) {
+		for _, e := range tel.Errors {
+			if neo4j.IsConnectivityError(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // read runs fn in a managed read transaction.
 func (s *Store) read(ctx context.Context, fn func(tx neo4j.ManagedTransaction) (any, error)) (any, error) {
 	sess := s.session(ctx, neo4j.AccessModeRead)
 	defer sess.Close(context.Background())
-	return sess.ExecuteRead(ctx, fn)
+	out, err := sess.ExecuteRead(ctx, fn)
+	if unreachable(err) {
+		return out, s.explain(err)
+	}
+	return out, err
 }
 
 // redactURI drops any user:password part of a URI before it is printed.

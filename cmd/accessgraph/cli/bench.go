@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -68,6 +69,8 @@ use a throw-away one.`,
 	cmd.Flags().Int64Var(&opt.Seed, "seed", 1, "generator seed")
 	cmd.Flags().IntVar(&opt.Queries, "queries", 200, "sampled queries of each kind through the projection")
 	cmd.Flags().IntVar(&opt.CypherQueries, "cypher-queries", 50, "sampled queries of each kind through Cypher")
+	cmd.Flags().DurationVar(&opt.CypherTimeout, "cypher-timeout", 30*time.Second,
+		"bound on one Cypher query; slower ones count as timed out")
 	cmd.Flags().StringVar(&cacheDir, "cache", filepath.Join(os.TempDir(), "accessgraph-bench"),
 		"folder that keeps generated companies between runs")
 	return cmd
