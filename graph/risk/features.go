@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/accessgraph/accessgraph/graph"
@@ -66,6 +67,7 @@ type extractor struct {
 	byEmail  map[string]int32 // identity by email key
 	facts    []nodeFacts      // by node position (zero for non-items)
 	isItem   []bool
+	matchMu  sync.Mutex        // guards matchBuf: scoring workers share the extractor
 	matchBuf map[string]uint64 // action -> bitmask of toxic pair sides matched
 }
 
@@ -398,7 +400,9 @@ func (ex *extractor) toxicPairs(f *nodeFacts) []string {
 	}
 	var mask uint64
 	test := func(s string) {
+		ex.matchMu.Lock()
 		m, ok := ex.matchBuf[s]
+		ex.matchMu.Unlock()
 		if !ok {
 			for k, tp := range ex.policy.ToxicPairs {
 				if k >= 32 {
@@ -411,7 +415,9 @@ func (ex *extractor) toxicPairs(f *nodeFacts) []string {
 					m |= 1 << (2*k + 1)
 				}
 			}
+			ex.matchMu.Lock()
 			ex.matchBuf[s] = m
+			ex.matchMu.Unlock()
 		}
 		mask |= m
 	}
