@@ -116,18 +116,18 @@ func checkAgree(t *testing.T, ctx context.Context, snap *projection.Snapshot, en
 					q, i, pathString(w.Witness), pathString(g.Witness))
 				require.Equal(t, w.Resource, g.Resource)
 				checkWitness(t, g.Witness, from, g.Resource.ID, g.Privilege, "cypher witness "+wk)
+				// The projection's actions are the union over every path,
+				// containers included (checked against brute force in
+				// graph/projection); the Cypher engine reports those of the
+				// direct ACCESS edges and of its witness, a subset of them.
+				require.Subset(t, w.Actions, g.Actions, "blastRadius %+v: %s actions", q, wk)
+				if !slices.Equal(w.Actions, g.Actions) {
+					a.actionsFromWitness++
+				}
 				if pathString(w.Witness) != pathString(g.Witness) {
 					a.witnessTies++
-					if !slices.Equal(w.Actions, g.Actions) {
-						// Actions of a reach through containment include its
-						// witness's: a tie may pick another ACCESS edge.
-						require.Equal(t, graph.EdgeContains, w.Witness.Steps[len(w.Witness.Steps)-1].Kind,
-							"blastRadius %+v: %s actions %v vs %v", q, wk, w.Actions, g.Actions)
-						a.actionsFromWitness++
-					}
 				} else {
 					require.Equal(t, w.Witness, g.Witness, "blastRadius %+v: %s witness", q, wk)
-					require.Equal(t, w.Actions, g.Actions, "blastRadius %+v: %s actions", q, wk)
 				}
 				a.reaches++
 				if depth == 0 {

@@ -182,9 +182,10 @@ func generate(o genOptions) (idp, cloud *graph.Batch) {
 // TestAgreeGenerated compares the engines on seeded random companies.
 func TestAgreeGenerated(t *testing.T) {
 	// The Cypher engine needs seconds per open-ended search on graphs this
-	// size, so the default run (CI) samples fewer queries; set
-	// ACCESSGRAPH_CYPHER_FULL=1 for the full sizes and samples.
-	sizes := []int{700, 1000} // 2,000-3,000 nodes each
+	// size (and some searches on the 1,000-identity graph pass its 2 minute
+	// bound), so the default run (CI) checks one graph with fewer queries;
+	// set ACCESSGRAPH_CYPHER_FULL=1 for the three sizes and full samples.
+	sizes := []int{700} // about 2,300 nodes
 	sample, targets := 60, 20
 	if os.Getenv("ACCESSGRAPH_CYPHER_FULL") != "" {
 		sizes, sample, targets = []int{700, 1000, 1400}, 150, 40

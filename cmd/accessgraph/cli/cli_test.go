@@ -34,6 +34,9 @@ func run(t *testing.T, store string, args ...string) result {
 	if store == "" {
 		store = t.TempDir()
 	}
+	if !slices.Contains(args, "--neo4j") {
+		t.Setenv("NEO4J_URI", "") // the embedded store, whatever the environment says
+	}
 	code := Main(append([]string{"--store", store, "--log-level", "warn"}, args...), &out, &errb)
 	return result{code: code, stdout: out.String(), stderr: errb.String()}
 }
@@ -232,6 +235,7 @@ func TestHelpOnEveryCommand(t *testing.T) {
 
 // Configured sources sync on demand, and a second run reports no drift.
 func TestSyncFromConfig(t *testing.T) {
+	t.Setenv("NEO4J_URI", "")
 	ds := datasets(t)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "accessgraph.yaml")

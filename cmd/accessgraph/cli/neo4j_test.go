@@ -61,7 +61,7 @@ func TestNeo4jEndToEnd(t *testing.T) {
 	cypherDoc := `{ whoCanReach(resource: "aws:012345678901:*:*", kinds: [ACCOUNT], engine: CYPHER) {
 		reachers { edges { node { principal { id } privilege witness { length } } } } } }`
 	require.Equal(t, viaNeo4j, reacherIDs(query(t, "", cypherDoc, "--neo4j", uri)))
-	r := run(t, "", "query", cypherDoc)
+	r := run(t, store, "query", cypherDoc)
 	require.Equal(t, 1, r.code, "without Neo4j, engine: CYPHER is refused")
 	require.Contains(t, r.stdout, "UNAVAILABLE")
 }
