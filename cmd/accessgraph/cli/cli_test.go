@@ -226,7 +226,7 @@ func TestHelpOnEveryCommand(t *testing.T) {
 	for _, args := range [][]string{{"--help"}, {"ingest", "--help"}, {"ingest", "aws", "--help"},
 		{"ingest", "k8s", "--help"}, {"ingest", "credential-report", "--help"}, {"serve", "--help"},
 		{"query", "--help"}, {"demo", "--help"}, {"gen", "--help"}, {"runs", "--help"},
-		{"sync", "--help"}, {"bench", "--help"}} {
+		{"sync", "--help"}, {"bench", "--help"}, {"review", "--help"}, {"idp", "--help"}} {
 		r := run(t, t.TempDir(), args...)
 		require.Zero(t, r.code, "%v: %s", args, r.stderr)
 		require.Contains(t, r.stdout, "Usage:", "%v", args)
@@ -265,4 +265,15 @@ sources:
 	code = Main([]string{"sync", "--config", cfg, "nope"}, &out, &errb)
 	require.Equal(t, 1, code)
 	require.Contains(t, errb.String(), `no source named "nope"`)
+}
+
+// The review command scores a real export and ranks what the rules flag:
+// on cloudsplaining, the admins (standing admin) come before biden.
+func TestReviewOnRealExport(t *testing.T) {
+	ds := datasets(t)
+	store := t.TempDir()
+	mustRun(t, store, "ingest", "aws", filepath.Join(ds, "aws", gaadName))
+	out := mustRun(t, store, "review", "--first", "50")
+	require.Contains(t, out, "items in the queue")
+	require.Regexp(t, `(?m)^\d+\.\d\s+\w+\s+arn:aws:iam::012345678901:user/obama\s+.*standing`, out)
 }

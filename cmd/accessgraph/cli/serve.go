@@ -151,6 +151,12 @@ func (g *globals) serveWith(ctx context.Context, st graph.Store, f serveFlags, c
 		defer sched.Stop()
 		r.Syncs = sched
 	}
+	svc, err := g.startReview(ctx, st, "")
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	r.Review = svc
 	router := gql.NewRouter(r, gql.Options{ComplexityLimit: f.complexity, Token: f.token})
 	if f.token == "" {
 		g.log.Warn("no API token: GraphQL queries are open to anyone who reaches " + f.addr +

@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/accessgraph/accessgraph/graph"
+	"github.com/accessgraph/accessgraph/graph/risk"
+	"github.com/accessgraph/accessgraph/remediate/review"
+)
+
+// scoreStore runs the rules and features over the whole store.
+func (g *globals) scoreStore(ctx context.Context, st graph.Store, policyPath string) (*risk.Result, error) {
+	p, err := risk.DefaultPolicy()
+	if policyPath != "" {
+		p, err = risk.LoadPolicy(policyPath)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("risk policy: %w", err)
+	}
+	sc, err := risk.NewScorer(p)
+	if err != nil {
+		return nil, err
+	}
+	in, err := risk.LoadInput(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	res, err := sc.Score(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	g.log.Info("risk scored", "elements", len(res.Assessments), "rule_errors", res.RuleErrors,
+		"duration", time.Since(start).Round(time.Millisecond))
+	return res, nil
+}
+
+// startReview opens the review queue's decision store beside the graph
+// store and fills the queue in the background, so the server starts at once
+// (reviewQueue is empty until the first scoring ends).
+func (g *globals) startReview(ctx context.Context, st graph.Store, policyPath string) (*review.Service, error) {
+	if err := os.MkdirAll(g.storeDir, 0o700); err != nil {
+		return nil, fmt.Errorf("review queue: %w", err)
+	}
+	svc, err := review.Open(filepath.Join(g.storeDir, "review.db"), review.Options{Logger: g.log})
+	if err != nil {
+		return nil, fmt.Errorf("review queue: %w", err)
+	}
+	if err := svc.Start(); err != nil {
+		_ = svc.Close()
+		return nil, fmt.Errorf("review queue: %w", err)
+	}
+	go func() {
+		res, err := g.scoreStore(ctx, st, policyPath)
+		if err != nil {
+			if ctx.Err() == nil {
+				g.log.Error("risk scoring for the review queue", "err", err)
+			}
+			return
+		}
+		svc.Load(res, nil)
+	}()
+	return svc, nil
+}
+
+func newReviewCmd(g *globals) *cobra.Command {
+	var policy, reviewer string
+	var first int
+	cmd := &cobra.Command{
+		Use:   "review",
+		Short: "Score every identity and access item by the risk rules and print the top of the review queue",
+		Long: `Score every identity, account, credential, grant, role and group in the store with the
+risk policy (CEL rules and features; graph/risk/policy/default.yaml unless --policy), and
+print the top of the review queue with each item's reasons. 'serve' serves the same queue
+over GraphQL (reviewQueue, riskScore, decide).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			st, err := g.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			res, err := g.scoreStore(ctx, st, policy)
+			if err != nil {
+				return err
+			}
+			if err := os.MkdirAll(g.storeDir, 0o700); err != nil {
+				return err
+			}
+			svc, err := review.Open(filepath.Join(g.storeDir, "review.db"), review.Options{Logger: g.log})
+			if err != nil {
+				return fmt.Errorf("review queue: %w", err)
+			}
+			defer svc.Close()
+			svc.Load(res, nil)
+			page, err := svc.Queue(reviewer, review.Filters{}, first, "")
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintf(tw, "SCORE\tKIND\tITEM\tREASONS\n")
+			for _, it := range page.Items {
+				var rs []string
+				for _, r := range it.Reasons {
+					rs = append(rs, r.Rule)
+				}
+				fmt.Fprintf(tw, "%.1f\t%s\t%s\t%s\n", it.Score, it.Kind, it.ID, strings.Join(rs, ", "))
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%d items in the queue\n", page.Total)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&policy, "policy", "", "risk policy file (default: the built-in policy)")
+	cmd.Flags().StringVar(&reviewer, "reviewer", "", "only items this reviewer (email) should review")
+	cmd.Flags().IntVar(&first, "first", 20, "how many items to print")
+	return cmd
+}
