@@ -75,7 +75,8 @@ func TestServeWithIdP(t *testing.T) {
 	st, err := embedded.Open(filepath.Join(dir, "store"), embedded.Options{})
 	require.NoError(t, err)
 	defer st.Close()
-	g := &globals{log: slog.New(slog.DiscardHandler), stdout: io.Discard, stderr: io.Discard}
+	g := &globals{log: slog.New(slog.DiscardHandler), stdout: io.Discard, stderr: io.Discard,
+		storeDir: filepath.Join(dir, "store")}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	ready := make(chan struct{})
