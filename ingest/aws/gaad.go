@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/accessgraph/accessgraph/graph"
+	"github.com/accessgraph/accessgraph/ingest/jsonerr"
 )
 
 // Options tunes how an export is turned into a batch.
@@ -271,27 +272,17 @@ func jsonError(name string, data []byte, err error) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "unexpected end of JSON input"):
-		line, col := lineCol(data, int64(len(data)))
+		line, col := jsonerr.Position(data, int64(len(data)))
 		return fmt.Errorf("%s: truncated JSON: input ends at byte %d (line %d, column %d) inside an unfinished value: %w",
 			name, len(data), line, col, err)
 	case errors.As(err, &syn):
-		line, col := lineCol(data, syn.Offset)
+		line, col := jsonerr.Position(data, syn.Offset)
 		return fmt.Errorf("%s: malformed JSON at byte %d (line %d, column %d): %w", name, syn.Offset, line, col, err)
 	case errors.As(err, &typ):
-		line, col := lineCol(data, typ.Offset)
+		line, col := jsonerr.Position(data, typ.Offset)
 		return fmt.Errorf("%s: at byte %d (line %d, column %d): %w", name, typ.Offset, line, col, err)
 	}
 	return fmt.Errorf("%s: %w", name, err)
-}
-
-func lineCol(data []byte, off int64) (line, col int) {
-	if off > int64(len(data)) {
-		off = int64(len(data))
-	}
-	before := data[:off]
-	line = bytes.Count(before, []byte("\n")) + 1
-	col = int(off) - bytes.LastIndexByte(before, '\n')
-	return line, col
 }
 
 func (m *model) parsePolicies(raws []json.RawMessage) error {

@@ -2,11 +2,12 @@ package github
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/accessgraph/accessgraph/ingest/jsonerr"
 )
 
 // The REST API (version 2022-11-28) objects this package reads, with only
@@ -151,48 +152,12 @@ func decodeJSON(data []byte, v any, wantArray bool) error {
 		return errors.New("empty body")
 	}
 	if wantArray && trim[0] != '[' {
-		return fmt.Errorf("not a JSON array (starts with %q), expected the array the REST API returns", snippet(trim, 30))
+		return fmt.Errorf("not a JSON array (starts with %q), expected the array the REST API returns", jsonerr.Snippet(trim, 30))
 	}
 	if !wantArray && trim[0] != '{' {
-		return fmt.Errorf("not a JSON object (starts with %q)", snippet(trim, 30))
+		return fmt.Errorf("not a JSON object (starts with %q)", jsonerr.Snippet(trim, 30))
 	}
-	err := json.Unmarshal(data, v)
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case err == nil:
-		return nil
-	case strings.Contains(err.Error(), "unexpected end of JSON input"):
-		return fmt.Errorf("truncated JSON (%d bytes): the body ends before the value does", len(data))
-	case errors.As(err, &se):
-		line, col := position(data, se.Offset)
-		return fmt.Errorf("malformed JSON at byte %d (line %d, column %d): %v", se.Offset, line, col, se)
-	case errors.As(err, &te):
-		line, col := position(data, te.Offset)
-		return fmt.Errorf("field %s (line %d, column %d): got JSON %s, expected %s", te.Field, line, col, te.Value, te.Type)
-	}
-	return err
-}
-
-func position(data []byte, off int64) (line, col int) {
-	off = min(off, int64(len(data)))
-	line, col = 1, 1
-	for _, c := range data[:off] {
-		if c == '\n' {
-			line++
-			col = 1
-		} else {
-			col++
-		}
-	}
-	return line, col
-}
-
-func snippet(b []byte, n int) string {
-	if len(b) > n {
-		return string(b[:n]) + "…"
-	}
-	return string(b)
+	return jsonerr.Unmarshal(data, v, "value")
 }
 
 // Validation of decoded elements; where names the file or URL and page.

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/accessgraph/accessgraph/ingest/jsonerr"
+
 	"github.com/accessgraph/accessgraph/graph"
 )
 
@@ -183,7 +185,7 @@ func decodeArray(data []byte, v *[]json.RawMessage) error {
 	err := json.Unmarshal(data, v)
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		line, col := position(data, se.Offset)
+		line, col := jsonerr.Position(data, se.Offset)
 		return fmt.Errorf("malformed JSON at byte %d (line %d, column %d): %v", se.Offset, line, col, se)
 	}
 	if err != nil {

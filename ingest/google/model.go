@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
+
+	"github.com/accessgraph/accessgraph/ingest/jsonerr"
 )
 
 // The Admin SDK Directory API resources this package reads, with only the
@@ -210,45 +211,7 @@ func decodeJSON(data []byte, v any) error {
 		return errors.New("empty body, expected a JSON object")
 	}
 	if trim[0] != '{' {
-		return fmt.Errorf("not a JSON object (starts with %q), expected a Directory API list response", snippet(trim, 20))
+		return fmt.Errorf("not a JSON object (starts with %q), expected a Directory API list response", jsonerr.Snippet(trim, 20))
 	}
-	err := json.Unmarshal(data, v)
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case err == nil:
-		return nil
-	case strings.Contains(err.Error(), "unexpected end of JSON input"):
-		return fmt.Errorf("truncated JSON (%d bytes): the body ends before the response does", len(data))
-	case errors.As(err, &se):
-		line, col := position(data, se.Offset)
-		return fmt.Errorf("malformed JSON at byte %d (line %d, column %d): %v", se.Offset, line, col, se)
-	case errors.As(err, &te):
-		line, col := position(data, te.Offset)
-		return fmt.Errorf("field %s (line %d, column %d): got JSON %s, expected %s", te.Field, line, col, te.Value, te.Type)
-	}
-	return err
-}
-
-func position(data []byte, off int64) (line, col int) {
-	if off > int64(len(data)) {
-		off = int64(len(data))
-	}
-	line, col = 1, 1
-	for _, c := range data[:off] {
-		if c == '\n' {
-			line++
-			col = 1
-		} else {
-			col++
-		}
-	}
-	return line, col
-}
-
-func snippet(b []byte, n int) string {
-	if len(b) > n {
-		return string(b[:n]) + "…"
-	}
-	return string(b)
+	return jsonerr.Unmarshal(data, v, "response")
 }
