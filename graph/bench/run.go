@@ -60,21 +60,31 @@ type Options struct {
 	// CypherTimeout bounds one Cypher query (default 30s); slower ones count
 	// as timed out at that duration.
 	CypherTimeout time.Duration
+	// Load, if set, drives the GraphQL API with wrk from a second process.
+	Load *LoadOptions
 	// Log receives progress lines (may be nil).
 	Log func(msg string, args ...any)
 }
 
 // Report is what Run measured.
 type Report struct {
-	Identities, Nodes, Edges    int
-	Generate, Parse             time.Duration
-	EmbeddedIngest              time.Duration
-	EmbeddedRate                float64 // elements per second
-	Neo4jIngest                 time.Duration
-	Neo4jRate                   float64
-	ProjectionBuild             time.Duration
-	ProjectionNodes, ProjEdges  int
-	EdgeArrayBytesPerEdge       float64 // the CSR arrays alone
+	Identities, Nodes, Edges   int
+	Generate, Parse            time.Duration
+	EmbeddedIngest             time.Duration
+	EmbeddedRate               float64 // elements per second
+	Neo4jIngest                time.Duration
+	Neo4jRate                  float64
+	ProjectionBuild            time.Duration
+	ProjectionNodes, ProjEdges int
+	EdgeArrayBytesPerEdge      float64 // the CSR arrays alone
+	// SnapshotBytes is the heap the whole snapshot holds (node records,
+	// index, edge arrays, interned attributes), measured after a GC.
+	SnapshotBytes uint64
+	// PeakRSS is the process's peak resident set size at the end of the run
+	// (0 where /proc is not available).
+	PeakRSS uint64
+	// Load holds the GraphQL throughput per query mix, when Options.Load is set.
+	Load                        []LoadResult
 	Blast, Paths, Reach         Latency // projection
 	CypherBlast, CypherPaths    Latency
 	CypherReach                 Latency
@@ -134,6 +144,18 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	if rep.Blast, rep.Paths, rep.Reach, err = timeQueries(ctx, eng, smp, opt.Queries, rep); err != nil {
 		return nil, err
 	}
+	if opt.Load != nil {
+		if rep.Load, err = runLoad(ctx, opt.Load, st, snap, smp, logf); err != nil {
+			return nil, err
+		}
+	}
+	// The snapshot's own heap: what a collection frees once it is dropped.
+	withSnap := heapInUse()
+	snap, eng = nil, ProjectionEngine{}
+	if without := heapInUse(); withSnap > without {
+		rep.SnapshotBytes = withSnap - without
+	}
+	defer func() { rep.PeakRSS = peakRSS() }()
 	if opt.Neo4j == nil {
 		return rep, nil
 	}
@@ -223,6 +245,13 @@ func (r *Report) Print(w io.Writer) {
 	}
 	fmt.Fprintf(tw, "projection build\t%s\t%d nodes, %d edges; %.1f bytes per edge in the edge arrays\n",
 		r.ProjectionBuild.Round(time.Millisecond), r.ProjectionNodes, r.ProjEdges, r.EdgeArrayBytesPerEdge)
+	if r.SnapshotBytes > 0 {
+		fmt.Fprintf(tw, "projection memory\t%s\t%.1f bytes per edge, everything in the snapshot\n",
+			mib(r.SnapshotBytes), float64(r.SnapshotBytes)/float64(max(r.ProjEdges, 1)))
+	}
+	if r.PeakRSS > 0 {
+		fmt.Fprintf(tw, "peak RSS\t%s\tthe whole bench process (company batches, stores, snapshot)\n", mib(r.PeakRSS))
+	}
 	fmt.Fprintf(tw, "\nquery\tprojection\tcypher\tratio (p50)\n")
 	row := func(name string, p, c Latency) {
 		ratio := "-"
@@ -242,5 +271,11 @@ func (r *Report) Print(w io.Writer) {
 	row("paths (depth 6, 100)", r.Paths, r.CypherPaths)
 	row("whoCanReach", r.Reach, r.CypherReach)
 	fmt.Fprintf(tw, "\n\t%.1f paths per pair, %.1f reachers per resource on average\n", r.PathsFound, r.ReachersAverage)
+	if len(r.Load) > 0 {
+		fmt.Fprintf(tw, "\nGraphQL under load (wrk)\trequests/s\tp50\tp90\tp99\terrors\n")
+		for _, l := range r.Load {
+			fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%s\t%d of %d\n", l.Query, l.RPS, l.P50, l.P90, l.P99, l.Errors, l.Requests)
+		}
+	}
 	_ = tw.Flush()
 }
