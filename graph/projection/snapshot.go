@@ -2,6 +2,7 @@ package projection
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"slices"
 	"strings"
@@ -19,8 +20,8 @@ var versions atomic.Uint64
 // arrays (compressed sparse rows in both directions). It is safe for
 // concurrent use; nothing in it changes after Build returns.
 type Snapshot struct {
-	nodes []graph.Node // sorted by ID; index is the node's dense id
-	index map[string]int32
+	nodes []nodeRec // sorted by ID; a node's position is its dense id
+	strs  []string  // interned subkinds, sources and sync run IDs
 
 	// Out-edges in CSR form. An edge's dense id is its position in outTo.
 	outOff []uint32
@@ -37,6 +38,61 @@ type Snapshot struct {
 
 	pool  sync.Pool // of *workspace
 	stats Stats
+}
+
+// nodeRec is a node in the snapshot. Strings that repeat across nodes
+// (subkind, source, sync run) are interned in Snapshot.strs, and the props
+// are one string (see encodeProps) rather than a map: a node costs about
+// 60 bytes plus its ID, name and props text.
+type nodeRec struct {
+	ID, Name      string
+	props         string
+	sub, src, run uint32
+	Kind          graph.Kind
+	Sensitivity   graph.Sensitivity
+}
+
+// encodeProps packs props in key order as length-prefixed (uvarint) key and
+// value bytes, so any byte may appear in either.
+func encodeProps(m map[string]string) string {
+	if len(m) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(m))
+	n := 0
+	for k, v := range m {
+		keys = append(keys, k)
+		n += len(k) + len(v) + 4
+	}
+	slices.Sort(keys)
+	buf := make([]byte, 0, n)
+	for _, k := range keys {
+		buf = binary.AppendUvarint(buf, uint64(len(k)))
+		buf = append(buf, k...)
+		v := m[k]
+		buf = binary.AppendUvarint(buf, uint64(len(v)))
+		buf = append(buf, v...)
+	}
+	return string(buf)
+}
+
+// decodeProps reverses encodeProps.
+func decodeProps(s string) map[string]string {
+	if s == "" {
+		return nil
+	}
+	m := map[string]string{}
+	next := func() string {
+		l, w := binary.Uvarint([]byte(s[:min(len(s), binary.MaxVarintLen64)]))
+		v := s[w : w+int(l)]
+		s = s[w+int(l):]
+		return v
+	}
+	for s != "" {
+		k := next()
+		m[k] = next()
+	}
+	return m
 }
 
 // edgeAttrs is the interned, rarely-read part of an edge.
@@ -97,7 +153,10 @@ type rawEdge struct {
 }
 
 type builder struct {
-	nodes    []graph.Node
+	nodes    []nodeRec
+	strs     []string
+	strIdx   map[string]uint32
+	words    map[string]string // one copy of each action, condition and via string
 	edges    []rawEdge
 	attrs    []edgeAttrs
 	attrIdx  map[string]uint32
@@ -106,12 +165,50 @@ type builder struct {
 }
 
 func newBuilder() *builder {
-	b := &builder{attrIdx: map[string]uint32{}}
+	b := &builder{attrIdx: map[string]uint32{}, strIdx: map[string]uint32{}, words: map[string]string{}}
 	b.intern(nil, nil, nil) // attr 0: empty
+	b.str("")               // string 0: empty
 	return b
 }
 
-func (b *builder) addNode(n graph.Node) { b.nodes = append(b.nodes, n) }
+// str interns s in the snapshot's string table.
+func (b *builder) str(s string) uint32 {
+	if i, ok := b.strIdx[s]; ok {
+		return i
+	}
+	i := uint32(len(b.strs))
+	s = strings.Clone(s)
+	b.strs = append(b.strs, s)
+	b.strIdx[s] = i
+	return i
+}
+
+func (b *builder) addNode(n graph.Node) {
+	b.nodes = append(b.nodes, nodeRec{
+		// Clones: a decoder may hand out strings that share, and so keep
+		// alive, the whole record they were decoded from.
+		ID: strings.Clone(n.ID), Name: strings.Clone(n.Name), props: encodeProps(n.Props),
+		sub: b.str(n.Subkind), src: b.str(n.Source), run: b.str(n.SyncRun),
+		Kind: n.Kind, Sensitivity: n.Sensitivity,
+	})
+}
+
+// share returns one shared copy of each string in in.
+func (b *builder) share(in []string) []string {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]string, len(in))
+	for i, w := range in {
+		c, ok := b.words[w]
+		if !ok {
+			c = strings.Clone(w)
+			b.words[c] = c
+		}
+		out[i] = c
+	}
+	return out
+}
 
 func (b *builder) addEdge(e *graph.Edge) {
 	b.edges = append(b.edges, rawEdge{
@@ -138,7 +235,7 @@ func (b *builder) intern(actions, conditions, via []string) uint32 {
 	}
 	i := uint32(len(b.attrs))
 	b.attrs = append(b.attrs, edgeAttrs{
-		actions: slices.Clone(actions), conditions: slices.Clone(conditions), via: slices.Clone(via),
+		actions: b.share(actions), conditions: b.share(conditions), via: b.share(via),
 	})
 	b.attrIdx[key] = i
 	return i
@@ -152,16 +249,15 @@ type denseEdge struct {
 }
 
 func (b *builder) finish() *Snapshot {
-	slices.SortFunc(b.nodes, func(x, y graph.Node) int { return strings.Compare(x.ID, y.ID) })
-	b.nodes = slices.CompactFunc(b.nodes, func(x, y graph.Node) bool { return x.ID == y.ID })
-	s := &Snapshot{nodes: b.nodes, index: make(map[string]int32, len(b.nodes)), attrs: b.attrs}
-	for i := range s.nodes {
-		s.index[s.nodes[i].ID] = int32(i)
-	}
+	slices.SortStableFunc(b.nodes, func(x, y nodeRec) int { return strings.Compare(x.ID, y.ID) })
+	b.nodes = slices.CompactFunc(b.nodes, func(x, y nodeRec) bool { return x.ID == y.ID })
+	b.nodes = slices.Clip(b.nodes)
+	s := &Snapshot{nodes: b.nodes, strs: slices.Clip(b.strs), attrs: slices.Clip(b.attrs)}
+	b.strIdx, b.words, b.attrIdx = nil, nil, nil
 	dense := make([]denseEdge, 0, len(b.edges))
 	for _, e := range b.edges {
-		f, okf := s.index[e.from]
-		t, okt := s.index[e.to]
+		f, okf := s.find(e.from)
+		t, okt := s.find(e.to)
 		if !okf || !okt {
 			b.dangling++
 			continue
@@ -235,15 +331,23 @@ func (s *Snapshot) Stats() Stats { return s.stats }
 
 // MemoryBytes estimates the bytes held by the edge arrays of the snapshot
 // (the part that grows with edges), excluding node records and interned
-// attribute sets.
+// attribute sets. The bench command measures the whole snapshot's heap.
 func (s *Snapshot) MemoryBytes() int {
 	m := len(s.outTo)
 	return 4*2*(len(s.nodes)+1) + m*(4+4+4+1+1+4)
 }
 
+// find returns the dense id of the node with id: the nodes are sorted by ID,
+// so a binary search replaces a map from ID (which would cost more than the
+// node records themselves).
+func (s *Snapshot) find(id string) (int32, bool) {
+	i, ok := slices.BinarySearchFunc(s.nodes, id, func(n nodeRec, id string) int { return strings.Compare(n.ID, id) })
+	return int32(i), ok
+}
+
 // Node returns a reference to the node with id.
 func (s *Snapshot) Node(id string) (NodeRef, bool) {
-	i, ok := s.index[id]
+	i, ok := s.find(id)
 	if !ok {
 		return NodeRef{}, false
 	}
@@ -252,21 +356,23 @@ func (s *Snapshot) Node(id string) (NodeRef, bool) {
 
 // FullNode returns the node with id, with its props.
 func (s *Snapshot) FullNode(id string) (graph.Node, bool) {
-	i, ok := s.index[id]
+	i, ok := s.find(id)
 	if !ok {
 		return graph.Node{}, false
 	}
-	return s.nodes[i], true
+	n := &s.nodes[i]
+	return graph.Node{ID: n.ID, Kind: n.Kind, Subkind: s.strs[n.sub], Name: n.Name, Sensitivity: n.Sensitivity,
+		Source: s.strs[n.src], SyncRun: s.strs[n.run], Props: decodeProps(n.props)}, true
 }
 
 func (s *Snapshot) ref(i int32) NodeRef {
 	n := &s.nodes[i]
-	return NodeRef{ID: n.ID, Kind: n.Kind, Subkind: n.Subkind, Name: n.Name, Source: n.Source,
+	return NodeRef{ID: n.ID, Kind: n.Kind, Subkind: s.strs[n.sub], Name: n.Name, Source: s.strs[n.src],
 		Sensitivity: n.Sensitivity}
 }
 
 func (s *Snapshot) lookup(id, what string) (int32, error) {
-	i, ok := s.index[id]
+	i, ok := s.find(id)
 	if !ok {
 		return 0, fmt.Errorf("%s %q: %w", what, id, graph.ErrNotFound)
 	}
