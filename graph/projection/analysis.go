@@ -3,7 +3,6 @@ package projection
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/accessgraph/accessgraph/graph"
 )
@@ -170,7 +169,8 @@ func (a *reachAcc) actionList(s *Snapshot) []string {
 }
 
 // BlastRadius returns every resource q.From reaches, with the highest
-// privilege and a witness path. An unknown ID returns an error wrapping
+// privilege, and for the results in q.Witnesses a witness path and the
+// actions. An unknown ID returns an error wrapping
 // graph.ErrNotFound.
 //
 // A resource is reached by an ACCESS edge from any principal the start acts
@@ -195,23 +195,16 @@ func (s *Snapshot) BlastRadius(q BlastRadiusQuery) (*BlastRadiusResult, error) {
 	}
 	s.forwardClosure(w, root, maxDist)
 
-	accs := map[int32]*reachAcc{}
+	accs := &w.accs
+	accs.reset(len(s.nodes))
 	var work []int32
-	get := func(r int32) *reachAcc {
-		a := accs[r]
-		if a == nil {
-			a = &reachAcc{res: r}
-			accs[r] = a
-		}
-		return a
-	}
 	for _, u := range w.visited {
 		for e := s.outOff[u]; e < s.outOff[u+1]; e++ {
 			if !s.ekind[e].Terminal() {
 				continue
 			}
 			r := s.outTo[e]
-			a := get(r)
+			a := accs.get(r)
 			if a.offer(s.epriv[e], tierBest{length: w.dist[u] + 1, principal: u, parent: -1, edge: e}) {
 				work = append(work, r)
 			}
@@ -224,18 +217,18 @@ func (s *Snapshot) BlastRadius(q BlastRadiusQuery) (*BlastRadiusResult, error) {
 	for len(work) > 0 {
 		r := work[len(work)-1]
 		work = work[:len(work)-1]
-		a := accs[r]
+		best := accs.at(r).best // a copy: accs.get below may move the entries
 		for e := s.outOff[r]; e < s.outOff[r+1]; e++ {
 			if !s.ekind[e].Containment() {
 				continue
 			}
 			c, improved := s.outTo[e], false
 			for p := graph.PrivRead; p <= graph.PrivAdmin; p++ {
-				l := a.best[p].length
+				l := best[p].length
 				if l == 0 || (limit > 0 && l+1 > limit) {
 					continue
 				}
-				if get(c).offer(p, tierBest{length: l + 1, principal: -1, parent: r, edge: e}) {
+				if accs.get(c).offer(p, tierBest{length: l + 1, principal: -1, parent: r, edge: e}) {
 					improved = true
 				}
 			}
@@ -248,34 +241,37 @@ func (s *Snapshot) BlastRadius(q BlastRadiusQuery) (*BlastRadiusResult, error) {
 	res := &BlastRadiusResult{From: s.ref(root), Totals: newTotals()}
 	res.Totals.Principals = len(w.visited)
 	type item struct {
-		a *reachAcc
-		p graph.Privilege
+		res  int32
+		p    graph.Privilege
+		sens graph.Sensitivity
 	}
-	var items []item
-	for _, a := range accs {
+	items := make([]item, 0, len(accs.list))
+	for i := range accs.list {
+		a := &accs.list[i]
 		n := &s.nodes[a.res]
 		p := a.top()
 		if p == graph.PrivNone || p < q.MinPrivilege || n.Sensitivity < q.MinSensitivity {
 			continue
 		}
-		items = append(items, item{a: a, p: p})
+		items = append(items, item{res: a.res, p: p, sens: n.Sensitivity})
 		res.Totals.add(p, n.Sensitivity)
 	}
+	// Dense ids follow node IDs, so comparing them orders by ID.
 	slices.SortFunc(items, func(x, y item) int {
 		if x.p != y.p {
 			return int(y.p) - int(x.p)
 		}
-		nx, ny := &s.nodes[x.a.res], &s.nodes[y.a.res]
-		if nx.Sensitivity != ny.Sensitivity {
-			return int(ny.Sensitivity) - int(nx.Sensitivity)
+		if x.sens != y.sens {
+			return int(y.sens) - int(x.sens)
 		}
-		return strings.Compare(nx.ID, ny.ID)
+		return int(x.res - y.res)
 	})
 	res.Reaches = make([]Reach, len(items))
 	for i, it := range items {
-		r := Reach{Resource: s.ref(it.a.res), Privilege: it.p, Actions: s.reachActions(accs, it.a)}
+		r := Reach{Resource: s.ref(it.res), Privilege: it.p}
 		if q.Witnesses.Contains(i) {
-			r.Witness = s.witness(w, accs, it.a.res, it.p)
+			r.Actions = s.reachActions(accs, accs.at(it.res))
+			r.Witness = s.witness(w, accs, it.res, it.p)
 		}
 		res.Reaches[i] = r
 	}
@@ -285,7 +281,7 @@ func (s *Snapshot) BlastRadius(q BlastRadiusQuery) (*BlastRadiusResult, error) {
 // reachActions is the union of the actions of every ACCESS edge, from a
 // principal the start acts as, into the resource or into any reached
 // resource that contains it: everything the start may do to it.
-func (s *Snapshot) reachActions(accs map[int32]*reachAcc, a *reachAcc) []string {
+func (s *Snapshot) reachActions(accs *accTable, a *reachAcc) []string {
 	if a.best[graph.PrivRead].parent < 0 && a.best[graph.PrivWrite].parent < 0 &&
 		a.best[graph.PrivAdmin].parent < 0 && !s.hasContainerIn(a.res) {
 		return a.actionList(s)
@@ -296,12 +292,12 @@ func (s *Snapshot) reachActions(accs map[int32]*reachAcc, a *reachAcc) []string 
 	for len(stack) > 0 {
 		r := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		for _, x := range accs[r].attrs {
+		for _, x := range accs.at(r).attrs {
 			all.addAttr(x)
 		}
 		for i := s.inOff[r]; i < s.inOff[r+1]; i++ {
 			c := s.inFrom[i]
-			if !s.ekind[s.inEdge[i]].Containment() || seen[c] || accs[c] == nil {
+			if !s.ekind[s.inEdge[i]].Containment() || seen[c] || accs.at(c) == nil {
 				continue
 			}
 			seen[c] = true
@@ -322,8 +318,8 @@ func (s *Snapshot) hasContainerIn(r int32) bool {
 }
 
 // witness rebuilds the path by which resource r is reached at tier p.
-func (s *Snapshot) witness(w *workspace, accs map[int32]*reachAcc, r int32, p graph.Privilege) Path {
-	b := accs[r].best[p]
+func (s *Snapshot) witness(w *workspace, accs *accTable, r int32, p graph.Privilege) Path {
+	b := accs.at(r).best[p]
 	if b.parent < 0 {
 		return s.treePath(w, b.principal, r, b.edge)
 	}

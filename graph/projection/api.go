@@ -44,10 +44,11 @@ type Path struct {
 // Len returns the number of steps in p.
 func (p *Path) Len() int { return len(p.Steps) }
 
-// Window selects which results of a query get their witness path built:
-// results [Offset, Offset+Limit) in the result order. A zero Limit means all.
-// Building witnesses is most of the cost of a large answer, and a client
-// pages through it, so the GraphQL layer asks only for the page it returns.
+// Window selects which results of a query get their witness path built (and,
+// for blast radius, their union of actions): results [Offset, Offset+Limit)
+// in the result order. A zero Limit means all. Witnesses and action unions
+// are most of the cost of a large answer, and a client pages through it, so
+// the GraphQL layer asks only for the page it returns.
 type Window struct {
 	Offset, Limit int
 }
@@ -59,7 +60,8 @@ func (w Window) Contains(i int) bool {
 
 // BlastRadiusQuery asks what an identity (or any principal) can reach.
 type BlastRadiusQuery struct {
-	// Witnesses selects the results whose Witness is filled (zero: all).
+	// Witnesses selects the results whose Witness and Actions are filled
+	// (zero: all).
 	Witnesses Window
 	// From is the ID of the starting node.
 	From string

@@ -27,6 +27,56 @@ type workspace struct {
 	parent3 []int32
 	pedge3  []uint32
 	chain   []int32
+
+	// What a blast-radius query learns per reached resource.
+	accs accTable
+}
+
+// accTable maps reached resources to their reachAcc, densely: a slot is
+// valid only when its stamp equals the table's epoch.
+type accTable struct {
+	epoch uint32
+	stamp []uint32
+	slot  []int32
+	list  []reachAcc
+}
+
+// reset empties the table for a snapshot of n nodes.
+func (t *accTable) reset(n int) {
+	if len(t.stamp) != n {
+		t.stamp, t.slot, t.epoch = make([]uint32, n), make([]int32, n), 0
+	}
+	t.epoch++
+	if t.epoch == 0 {
+		clear(t.stamp)
+		t.epoch = 1
+	}
+	t.list = t.list[:0]
+}
+
+// at returns r's entry, or nil. The pointer is valid until the next get.
+func (t *accTable) at(r int32) *reachAcc {
+	if t.stamp[r] != t.epoch {
+		return nil
+	}
+	return &t.list[t.slot[r]]
+}
+
+// get returns r's entry, adding an empty one. The pointer is valid until
+// the next get.
+func (t *accTable) get(r int32) *reachAcc {
+	if t.stamp[r] == t.epoch {
+		return &t.list[t.slot[r]]
+	}
+	t.stamp[r], t.slot[r] = t.epoch, int32(len(t.list))
+	if len(t.list) < cap(t.list) {
+		t.list = t.list[:len(t.list)+1]
+		a := &t.list[len(t.list)-1]
+		*a = reachAcc{res: r, attrs: a.attrs[:0]}
+		return a
+	}
+	t.list = append(t.list, reachAcc{res: r})
+	return &t.list[len(t.list)-1]
 }
 
 func newWorkspace(n int) *workspace {
