@@ -3,9 +3,8 @@ package embedded
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
-	json "github.com/goccy/go-json"
-	"reflect"
 	"slices"
 	"time"
 
@@ -21,42 +20,42 @@ func (s *Store) FinishRun(ctx context.Context, runID string) (*graph.SyncRun, er
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	s.mu.Lock()
+	st := s.stages[runID]
+	s.mu.Unlock()
 	var out *graph.SyncRun
-	stx, err := s.stage.Begin(false)
-	if err != nil {
-		return nil, fmt.Errorf("finish run %s: read staging: %w", runID, err)
-	}
-	defer func() { _ = stx.Rollback() }()
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
 		r, err := activeRun(tx, runID)
 		if err != nil {
 			return err
 		}
-		st := stx.Bucket([]byte(runID))
 		if st == nil {
 			return fmt.Errorf("sync run %s has no staging area (the store was reopened since it began): %w",
 				runID, graph.ErrRunNotActive)
 		}
-		a := applier{tx: tx, run: r, src: tx.Bucket(bBySrc)}
-		if a.idx, err = a.src.CreateBucketIfNotExists([]byte(r.Source)); err != nil {
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		if st.closed {
+			return fmt.Errorf("sync run %s: %w", runID, graph.ErrRunNotActive)
+		}
+		a := newApplier(tx, r, st.srcNo)
+		if err := a.apply(ctx, st); err != nil {
 			return err
 		}
-		if err := a.apply(st); err != nil {
-			return err
-		}
-		if err := a.sweep(); err != nil {
-			return err
-		}
-		r.Stats.Drift = &a.drift
+		r.Stats.Drift = a.drift()
 		r.Status, r.Finished = graph.RunComplete, time.Now().UTC()
 		out = r
+		// Every element of the source now carries this run (see codec.go).
+		v := binary.AppendUvarint(nil, st.srcNo)
+		if err := tx.Bucket(bSrcs).Put([]byte(r.Source), append(v, r.ID...)); err != nil {
+			return err
+		}
 		return putRun(tx, r)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("finish run %s: %w", runID, err)
 	}
-	_ = stx.Rollback()
-	s.dropStaging(runID)
+	s.dropStage(runID)
 	s.log.Info("sync run complete", "run", out.ID, "source", out.Source,
 		"nodes", out.Stats.NodesUpserted, "edges", out.Stats.EdgesUpserted,
 		"nodes_swept", out.Stats.NodesSwept, "edges_swept", out.Stats.EdgesSwept)
@@ -67,201 +66,657 @@ func (s *Store) FinishRun(ctx context.Context, runID string) (*graph.SyncRun, er
 type applier struct {
 	tx    *bolt.Tx
 	run   *graph.SyncRun
-	src   *bolt.Bucket // bysrc
-	idx   *bolt.Bucket // bysrc/<run source>
-	adj   [][]byte     // adjacency keys to write
-	drift graph.Drift  // what the run changed
+	src   uint64
+	nodes *bolt.Bucket
+	fwd   *bolt.Bucket
+	idxes *bolt.Bucket // idx
+	idx   *bolt.Bucket // idx/<run source>
+	meta  *bolt.Bucket
+
+	nodeDelta, edgeDelta int64
+	counts               graph.Drift // counts only; samples below
+	added, changed       sampler
+	removed              sampler
+	froms                map[string]struct{} // From IDs the run wrote edges of
+	lists, newFroms      []rec               // puts deferred to go in key order
+	staleNodes           [][]byte
+	oldList              []entry
+	scratch              []byte
 }
 
-func (a *applier) apply(st *bolt.Bucket) error {
-	nodes, edges := a.tx.Bucket(bNodes), a.tx.Bucket(bEdges)
-	err := st.ForEach(func(k, v []byte) error {
-		id := k[2:]
-		switch k[0] {
-		case 'n':
-			var n graph.Node
-			if err := json.Unmarshal(v, &n); err != nil {
-				return fmt.Errorf("decode staged node %s: %w", id, err)
-			}
-			old := nodes.Get(id)
-			if old == nil {
-				a.drift.Note("added", true, n.ID)
-			} else {
-				var o graph.Node
-				if err := json.Unmarshal(old, &o); err != nil {
-					return fmt.Errorf("decode node %s: %w", id, err)
-				}
-				// A stub never replaces a node its owner reported.
-				if o.Source != n.Source && isStub(&n) && !isStub(&o) {
-					return nil
-				}
-				if o.Source != n.Source || !sameNode(o, n) {
-					a.drift.Note("changed", true, n.ID)
-				}
-				if o.Source != n.Source {
-					if err := a.disown(o.Source, 'n', id); err != nil {
-						return err
-					}
-				}
-			}
-			if err := nodes.Put(id, v); err != nil {
-				return err
-			}
-			a.run.Stats.NodesUpserted++
-		case 'e':
-			var e graph.Edge
-			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("decode staged edge %s: %w", id, err)
-			}
-			if old := edges.Get(id); old == nil {
-				a.drift.Note("added", false, string(id))
-			} else {
-				var o graph.Edge
-				if err := json.Unmarshal(old, &o); err != nil {
-					return fmt.Errorf("decode edge %s: %w", id, err)
-				}
-				if !sameEdge(o, e) {
-					a.drift.Note("changed", false, string(id))
-				}
-				if o.Source != e.Source {
-					if err := a.disown(o.Source, 'e', id); err != nil {
-						return err
-					}
-				}
-			}
-			if err := edges.Put(id, v); err != nil {
-				return err
-			}
-			// Adjacency keys are written after the loop, sorted: bbolt
-			// inserts in key order cost an append, random ones a memmove.
-			a.adj = append(a.adj, adjKey(e.From, id), adjKey(e.To, id))
-			a.run.Stats.EdgesUpserted++
-		}
-		return a.idx.Put(k, []byte(a.run.ID))
-	})
+func newApplier(tx *bolt.Tx, r *graph.SyncRun, src uint64) *applier {
+	return &applier{tx: tx, run: r, src: src, nodes: tx.Bucket(bNodes), fwd: tx.Bucket(bFwd),
+		idxes: tx.Bucket(bIdx), meta: tx.Bucket(bMeta), froms: map[string]struct{}{}}
+}
+
+func srcKey(no uint64) []byte { return binary.BigEndian.AppendUint64(nil, no) }
+
+func idxKey(kind byte, id []byte) []byte {
+	k := make([]byte, 0, len(id)+2)
+	k = append(k, kind, 0)
+	return append(k, id...)
+}
+
+func (a *applier) apply(ctx context.Context, st *stage) error {
+	var err error
+	if a.idx, err = a.idxes.CreateBucketIfNotExists(srcKey(a.src)); err != nil {
+		return err
+	}
+	for _, b := range []*bolt.Bucket{a.idx, a.fwd, a.nodes} {
+		b.FillPercent = 0.9
+	}
+	if err := a.findStaleNodes(st); err != nil {
+		return err
+	}
+	if err := a.applyEdges(st); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := a.applyNodes(st); err != nil {
+		return err
+	}
+	if err := a.sweepFroms(); err != nil {
+		return err
+	}
+	if err := a.sweepNodes(); err != nil {
+		return err
+	}
+	if err := addCount(a.meta, keyNodeCount, a.nodeDelta); err != nil {
+		return err
+	}
+	return addCount(a.meta, keyEdgeCount, a.edgeDelta)
+}
+
+// findStaleNodes lists the nodes of the source that the run did not write:
+// staged node IDs and the source's index are both in key order.
+func (a *applier) findStaleNodes(st *stage) error {
+	m, err := st.nodes.reader()
 	if err != nil {
 		return err
 	}
-	slices.SortFunc(a.adj, bytes.Compare)
-	adj := a.tx.Bucket(bAdj)
-	for _, k := range a.adj {
-		if err := adj.Put(k, nil); err != nil {
-			return err
-		}
+	key, _, ok, err := m.next()
+	if err != nil {
+		return err
 	}
-	a.adj = nil
+	prefix := []byte{'n', 0}
+	c := a.idx.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		id := k[2:]
+		for ok && bytes.Compare(key, id) < 0 {
+			if key, _, ok, err = m.next(); err != nil {
+				return err
+			}
+		}
+		if ok && bytes.Equal(key, id) {
+			continue
+		}
+		a.staleNodes = append(a.staleNodes, bytes.Clone(id))
+	}
 	return nil
 }
 
-func adjKey(node string, edgeID []byte) []byte {
-	k := make([]byte, 0, len(node)+1+len(edgeID))
-	k = append(k, node...)
-	k = append(k, 0)
-	return append(k, edgeID...)
+func (a *applier) applyNodes(st *stage) error {
+	m, err := st.nodes.reader()
+	if err != nil {
+		return err
+	}
+	for {
+		id, v, ok, err := m.next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+		_, stub, err := nodeHead(v)
+		if err != nil {
+			return fmt.Errorf("decode staged node %q: %w", id, err)
+		}
+		old := a.nodes.Get(id)
+		if old == nil {
+			a.counts.NodesAdded++
+			a.added.offer(a.key('n', id), id)
+			a.nodeDelta++
+			if err := a.idx.Put(idxKey('n', id), nil); err != nil {
+				return err
+			}
+		} else {
+			oldSrc, oldStub, err := nodeHead(old)
+			if err != nil {
+				return fmt.Errorf("decode node %q: %w", id, err)
+			}
+			// A stub never replaces a node its owner reported.
+			if oldSrc != a.src && stub && !oldStub {
+				continue
+			}
+			if bytes.Equal(old, v) {
+				a.run.Stats.NodesUpserted++
+				continue
+			}
+			a.counts.NodesChanged++
+			a.changed.offer(a.key('n', id), id)
+			if oldSrc != a.src {
+				if err := a.disown(oldSrc, 'n', id); err != nil {
+					return err
+				}
+				if err := a.idx.Put(idxKey('n', id), nil); err != nil {
+					return err
+				}
+			}
+		}
+		if err := a.nodes.Put(bytes.Clone(id), bytes.Clone(v)); err != nil {
+			return err
+		}
+		a.run.Stats.NodesUpserted++
+	}
+}
+
+// key builds a sample ordering key in a scratch buffer: a kind byte, 0, id.
+func (a *applier) key(kind byte, id []byte) []byte {
+	a.scratch = append(append(a.scratch[:0], kind, 0), id...)
+	return a.scratch
 }
 
 // disown removes an element from another source's index when this run takes
 // it over.
-func (a *applier) disown(source string, kind byte, id []byte) error {
-	b := a.src.Bucket([]byte(source))
+func (a *applier) disown(src uint64, kind byte, id []byte) error {
+	b := a.idxes.Bucket(srcKey(src))
 	if b == nil {
 		return nil
 	}
-	return b.Delete(stageKey(kind, string(id)))
+	return b.Delete(idxKey(kind, id))
 }
 
-// sweep deletes the elements of the run's source that the run did not write,
-// and every edge left without an endpoint.
-func (a *applier) sweep() error {
-	var staleNodes, staleEdges [][]byte
-	err := a.idx.ForEach(func(k, v []byte) error {
-		if string(v) == a.run.ID {
-			return nil
+// stEntry is one staged edge of the From being applied.
+type stEntry struct {
+	kind graph.EdgeKind
+	to   []byte
+	body []byte
+}
+
+// edgeGroups yields the staged edges grouped by From, each group sorted by
+// edge ID.
+type edgeGroups struct {
+	m     *merger
+	mem   []memEdge // when the edges were sorted in memory
+	pos   int
+	from  []byte
+	group []stEntry
+	arena []byte
+	// pending is the first record of the next group.
+	pendFrom, pendTo, pendBody []byte
+	pendKind                   graph.EdgeKind
+	pending, done              bool
+}
+
+type memEdge struct {
+	from, to, body []byte
+	kind           graph.EdgeKind
+}
+
+func splitStagedEdge(key, val []byte) (from []byte, kind graph.EdgeKind, to, body []byte, err error) {
+	d := dec{b: val}
+	fl := d.uvarint()
+	k := d.byte1()
+	if d.err != nil || fl > uint64(len(key)) {
+		return nil, 0, nil, nil, errCorrupt
+	}
+	kind = graph.EdgeKind(k)
+	from = key[:fl]
+	toStart := int(fl) + 1 + len(kind.String()) + 1
+	if toStart > len(key) {
+		return nil, 0, nil, nil, errCorrupt
+	}
+	return from, kind, key[toStart:], d.b, nil
+}
+
+func newEdgeGroups(st *stage) (*edgeGroups, error) {
+	m, err := st.edges.reader()
+	if err != nil {
+		return nil, err
+	}
+	g := &edgeGroups{m: m}
+	if !st.pipeFrom {
+		return g, nil
+	}
+	// An ID with '|' can split a From's edges in ID order: sort by From.
+	for {
+		key, val, ok, err := m.next()
+		if err != nil {
+			return nil, err
 		}
-		key := append([]byte(nil), k...)
-		if k[0] == 'n' {
-			staleNodes = append(staleNodes, key)
-		} else {
-			staleEdges = append(staleEdges, key)
+		if !ok {
+			break
 		}
-		return nil
+		from, kind, to, body, err := splitStagedEdge(key, val)
+		if err != nil {
+			return nil, fmt.Errorf("decode staged edge %q: %w", key, err)
+		}
+		g.mem = append(g.mem, memEdge{from: bytes.Clone(from), to: bytes.Clone(to), body: bytes.Clone(body), kind: kind})
+	}
+	slices.SortStableFunc(g.mem, func(x, y memEdge) int {
+		if c := bytes.Compare(x.from, y.from); c != 0 {
+			return c
+		}
+		return cmpEntry(x.kind, x.to, y.kind, y.to)
 	})
+	g.m = nil
+	return g, nil
+}
+
+// read returns the next staged edge.
+func (g *edgeGroups) read() (from []byte, kind graph.EdgeKind, to, body []byte, ok bool, err error) {
+	if g.m == nil {
+		if g.pos >= len(g.mem) {
+			return nil, 0, nil, nil, false, nil
+		}
+		e := &g.mem[g.pos]
+		g.pos++
+		return e.from, e.kind, e.to, e.body, true, nil
+	}
+	key, val, ok, err := g.m.next()
+	if err != nil || !ok {
+		return nil, 0, nil, nil, false, err
+	}
+	from, kind, to, body, err = splitStagedEdge(key, val)
+	if err != nil {
+		return nil, 0, nil, nil, false, fmt.Errorf("decode staged edge %q: %w", key, err)
+	}
+	return from, kind, to, body, true, nil
+}
+
+// next fills g.from and g.group with the next From's edges.
+func (g *edgeGroups) next() (bool, error) {
+	if g.done {
+		return false, nil
+	}
+	g.group, g.arena = g.group[:0], g.arena[:0]
+	add := func(kind graph.EdgeKind, to, body []byte) {
+		g.group = append(g.group, stEntry{kind: kind, to: to, body: body})
+	}
+	if !g.pending {
+		from, kind, to, body, ok, err := g.read()
+		if err != nil {
+			return false, err
+		}
+		if !ok {
+			g.done = true
+			return false, nil
+		}
+		g.from = append(g.from[:0], from...)
+		g.pendKind, g.pendTo, g.pendBody = kind, to, body
+	} else {
+		g.from = append(g.from[:0], g.pendFrom...)
+	}
+	// The group's slices must outlive the reader's buffers: copy them.
+	var spans [][2]int
+	push := func(kind graph.EdgeKind, to, body []byte) {
+		s := len(g.arena)
+		g.arena = append(g.arena, to...)
+		g.arena = append(g.arena, body...)
+		spans = append(spans, [2]int{s, len(to)})
+		add(kind, nil, nil)
+	}
+	push(g.pendKind, g.pendTo, g.pendBody)
+	g.pending = false
+	for {
+		from, kind, to, body, ok, err := g.read()
+		if err != nil {
+			return false, err
+		}
+		if !ok {
+			g.done = true
+			break
+		}
+		if !bytes.Equal(from, g.from) {
+			g.pendFrom = append(g.pendFrom[:0], from...)
+			g.pendKind = kind
+			g.pendTo = append(g.pendTo[:0:0], to...)
+			g.pendBody = append(g.pendBody[:0:0], body...)
+			g.pending = true
+			break
+		}
+		push(kind, to, body)
+	}
+	for i, sp := range spans {
+		end := len(g.arena)
+		if i+1 < len(spans) {
+			end = spans[i+1][0]
+		}
+		g.group[i].to = g.arena[sp[0] : sp[0]+sp[1]]
+		g.group[i].body = g.arena[sp[0]+sp[1] : end]
+	}
+	return true, nil
+}
+
+func (a *applier) applyEdges(st *stage) error {
+	g, err := newEdgeGroups(st)
 	if err != nil {
 		return err
 	}
-	for _, k := range staleEdges {
-		if err := a.deleteEdge(k[2:]); err != nil {
+	for {
+		ok, err := g.next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		if err := a.applyGroup(g.from, g.group); err != nil {
 			return err
 		}
 	}
-	for _, k := range staleNodes {
-		if err := a.deleteNode(k[2:]); err != nil {
+	if err := putSorted(a.fwd, a.lists); err != nil {
+		return err
+	}
+	a.lists = nil
+	if err := putSorted(a.idx, a.newFroms); err != nil {
+		return err
+	}
+	a.newFroms = nil
+	return nil
+}
+
+// putSorted writes recs in key order: bbolt appends sorted keys to a page
+// cheaply, and inserts anywhere else in a large transaction's node with a
+// copy. Edge ID order is not From order ("u10|" < "u1|").
+func putSorted(b *bolt.Bucket, recs []rec) error {
+	slices.SortFunc(recs, func(x, y rec) int { return bytes.Compare(x.key, y.key) })
+	for _, r := range recs {
+		if err := b.Put(r.key, r.val); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (a *applier) deleteEdge(id []byte) error {
-	edges := a.tx.Bucket(bEdges)
-	v := edges.Get(id)
-	if v == nil {
-		return a.idx.Delete(stageKey('e', string(id)))
+// applyGroup merges the staged edges of one From into its stored list.
+func (a *applier) applyGroup(from []byte, staged []stEntry) error {
+	a.froms[string(from)] = struct{}{}
+	a.run.Stats.EdgesUpserted += len(staged)
+	old := a.fwd.Get(from)
+	var err error
+	if a.oldList, err = parseList(old, a.oldList); err != nil {
+		return fmt.Errorf("decode edges of %q: %w", from, err)
 	}
-	var e graph.Edge
-	if err := json.Unmarshal(v, &e); err != nil {
-		return fmt.Errorf("decode edge %s: %w", id, err)
+	var (
+		out      []byte
+		modified bool
+		hadOwn   bool
+		lost     []uint64 // other sources that lost an entry
+	)
+	out = make([]byte, 0, len(old)+len(staged)*32)
+	i, j := 0, 0
+	for i < len(a.oldList) || j < len(staged) {
+		var c int
+		switch {
+		case i == len(a.oldList):
+			c = 1
+		case j == len(staged):
+			c = -1
+		default:
+			c = cmpEntry(a.oldList[i].kind, a.oldList[i].to, staged[j].kind, staged[j].to)
+		}
+		switch {
+		case c < 0: // stored, not staged
+			o := &a.oldList[i]
+			i++
+			if o.src == a.src {
+				hadOwn = true
+				modified = true
+				a.edgeRemoved(a.removedKey('0', nil, from, o.kind, o.to), from, o.kind, o.to)
+				continue
+			}
+			out = appendEntry(out, o.kind, o.to, o.body)
+		case c > 0: // new
+			n := &staged[j]
+			j++
+			modified = true
+			a.counts.EdgesAdded++
+			a.edgeDelta++
+			a.offerEdge(&a.added, from, n.kind, n.to)
+			out = appendEntry(out, n.kind, n.to, n.body)
+		default:
+			o, n := &a.oldList[i], &staged[j]
+			i, j = i+1, j+1
+			if o.src == a.src {
+				hadOwn = true
+			}
+			if !bytes.Equal(o.body, n.body) {
+				modified = true
+				a.counts.EdgesChanged++
+				a.offerEdge(&a.changed, from, n.kind, n.to)
+				if o.src != a.src {
+					lost = append(lost, o.src)
+				}
+			}
+			out = appendEntry(out, n.kind, n.to, n.body)
+		}
 	}
-	adj := a.tx.Bucket(bAdj)
-	if err := adj.Delete(adjKey(e.From, id)); err != nil {
+	if !hadOwn {
+		a.newFroms = append(a.newFroms, rec{key: idxKey('f', from)})
+	}
+	if !modified {
+		return nil
+	}
+	a.lists = append(a.lists, rec{key: bytes.Clone(from), val: out})
+	return a.disownLost(from, out, lost)
+}
+
+// disownLost removes From from the index of each source in lost that has no
+// entry left in list.
+func (a *applier) disownLost(from, list []byte, lost []uint64) error {
+	if len(lost) == 0 {
+		return nil
+	}
+	var err error
+	if a.oldList, err = parseList(list, a.oldList); err != nil {
 		return err
 	}
-	if err := adj.Delete(adjKey(e.To, id)); err != nil {
-		return err
+	for _, src := range lost {
+		if !slices.ContainsFunc(a.oldList, func(e entry) bool { return e.src == src }) {
+			if err := a.disown(src, 'f', from); err != nil {
+				return err
+			}
+		}
 	}
-	if err := edges.Delete(id); err != nil {
-		return err
+	return nil
+}
+
+func (a *applier) offerEdge(s *sampler, from []byte, kind graph.EdgeKind, to []byte) {
+	a.scratch = appendEdgeID(append(a.scratch[:0], 'e', 0), from, kind, to)
+	s.offer(a.scratch, a.scratch[2:])
+}
+
+// removedKey orders removals as the sweep did before schema 2: the
+// source's own stale edges first, then each swept node (in ID order)
+// after the edges that went with it.
+func (a *applier) removedKey(group byte, node []byte, from []byte, kind graph.EdgeKind, to []byte) []byte {
+	b := append(a.scratch[:0], group, 0)
+	if group == '1' {
+		b = append(append(b, node...), 0, '0', 0)
 	}
+	a.scratch = appendEdgeID(b, from, kind, to)
+	return a.scratch
+}
+
+func (a *applier) edgeRemoved(key []byte, from []byte, kind graph.EdgeKind, to []byte) {
+	a.counts.EdgesRemoved++
 	a.run.Stats.EdgesSwept++
-	a.drift.Note("removed", false, string(id))
-	if e.Source != a.run.Source {
-		if err := a.disown(e.Source, 'e', id); err != nil {
-			return err
-		}
-	}
-	return a.idx.Delete(stageKey('e', string(id)))
+	a.edgeDelta--
+	idStart := len(key) - (len(from) + 1 + len(kind.String()) + 1 + len(to))
+	a.removed.offer(key, key[idStart:])
 }
 
-func (a *applier) deleteNode(id []byte) error {
-	// Edges of any source that touch the node go with it.
-	prefix := append(append([]byte(nil), id...), 0)
-	var touching [][]byte
-	c := a.tx.Bucket(bAdj).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
-		touching = append(touching, append([]byte(nil), k[len(prefix):]...))
+// sweepFroms drops the source's edges from every From the run wrote no edge of.
+func (a *applier) sweepFroms() error {
+	prefix := []byte{'f', 0}
+	var stale [][]byte
+	c := a.idx.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		if _, ok := a.froms[string(k[2:])]; !ok {
+			stale = append(stale, bytes.Clone(k[2:]))
+		}
 	}
-	for _, eid := range touching {
-		if err := a.deleteEdge(eid); err != nil {
+	for _, from := range stale {
+		if err := a.idx.Delete(idxKey('f', from)); err != nil {
+			return err
+		}
+		old := a.fwd.Get(from)
+		var err error
+		if a.oldList, err = parseList(old, a.oldList); err != nil {
+			return fmt.Errorf("decode edges of %q: %w", from, err)
+		}
+		var out []byte
+		for _, o := range a.oldList {
+			if o.src == a.src {
+				a.edgeRemoved(a.removedKey('0', nil, from, o.kind, o.to), from, o.kind, o.to)
+				continue
+			}
+			out = appendEntry(out, o.kind, o.to, o.body)
+		}
+		if err := a.putList(from, out); err != nil {
 			return err
 		}
 	}
-	if err := a.tx.Bucket(bNodes).Delete(id); err != nil {
+	return nil
+}
+
+func (a *applier) putList(from, list []byte) error {
+	if len(list) == 0 {
+		return a.fwd.Delete(from)
+	}
+	return a.fwd.Put(from, list)
+}
+
+// sweepNodes deletes the source's nodes that the run did not write, with
+// every edge (of any source) that touches one of them.
+func (a *applier) sweepNodes() error {
+	if len(a.staleNodes) == 0 {
+		return nil
+	}
+	stale := make(map[string]struct{}, len(a.staleNodes))
+	for _, id := range a.staleNodes {
+		stale[string(id)] = struct{}{}
+	}
+	// Incoming edges: one pass over every list (there is no reverse index).
+	type update struct{ from, list []byte }
+	var updates []update
+	err := a.fwd.ForEach(func(k, v []byte) error {
+		if _, ok := stale[string(k)]; ok {
+			return nil // goes with its node below
+		}
+		var err error
+		if a.oldList, err = parseList(v, a.oldList); err != nil {
+			return fmt.Errorf("decode edges of %q: %w", k, err)
+		}
+		if !slices.ContainsFunc(a.oldList, func(e entry) bool { _, ok := stale[string(e.to)]; return ok }) {
+			return nil
+		}
+		var out []byte
+		for _, o := range a.oldList {
+			if _, ok := stale[string(o.to)]; ok {
+				a.edgeRemoved(a.removedKey('1', o.to, k, o.kind, o.to), k, o.kind, o.to)
+				continue
+			}
+			out = appendEntry(out, o.kind, o.to, o.body)
+		}
+		updates = append(updates, update{from: bytes.Clone(k), list: out})
+		return nil
+	})
+	if err != nil {
 		return err
 	}
-	a.run.Stats.NodesSwept++
-	a.drift.Note("removed", true, string(id))
-	return a.idx.Delete(stageKey('n', string(id)))
+	for _, u := range updates {
+		if err := a.putList(u.from, u.list); err != nil {
+			return err
+		}
+		if err := a.dropEmptyIdx(u.from, u.list); err != nil {
+			return err
+		}
+	}
+	for _, id := range a.staleNodes {
+		// Outgoing edges.
+		if v := a.fwd.Get(id); v != nil {
+			var err error
+			if a.oldList, err = parseList(v, a.oldList); err != nil {
+				return fmt.Errorf("decode edges of %q: %w", id, err)
+			}
+			srcs := map[uint64]bool{}
+			for _, o := range a.oldList {
+				node := id
+				if _, ok := stale[string(o.to)]; ok && bytes.Compare(o.to, id) < 0 {
+					node = o.to
+				}
+				a.edgeRemoved(a.removedKey('1', node, id, o.kind, o.to), id, o.kind, o.to)
+				srcs[o.src] = true
+			}
+			for src := range srcs {
+				if err := a.disown(src, 'f', id); err != nil {
+					return err
+				}
+			}
+			if err := a.fwd.Delete(id); err != nil {
+				return err
+			}
+		}
+		if err := a.nodes.Delete(id); err != nil {
+			return err
+		}
+		if err := a.idx.Delete(idxKey('n', id)); err != nil {
+			return err
+		}
+		a.counts.NodesRemoved++
+		a.run.Stats.NodesSwept++
+		a.nodeDelta--
+		a.scratch = append(append(append(a.scratch[:0], '1', 0), id...), 0, '1')
+		a.removed.offer(a.scratch, id)
+	}
+	return nil
 }
 
-// sameNode reports whether two versions of a node say the same thing (the
-// run that wrote them aside).
-func sameNode(a, b graph.Node) bool {
-	a.SyncRun, b.SyncRun = "", ""
-	return reflect.DeepEqual(a, b)
+// dropEmptyIdx removes From from the index of every source with no entry
+// left in its list, after a sweep removed some.
+func (a *applier) dropEmptyIdx(from, list []byte) error {
+	var err error
+	if a.oldList, err = parseList(list, a.oldList); err != nil {
+		return err
+	}
+	return a.idxes.ForEachBucket(func(k []byte) error {
+		src := binary.BigEndian.Uint64(k)
+		if slices.ContainsFunc(a.oldList, func(e entry) bool { return e.src == src }) {
+			return nil
+		}
+		return a.idxes.Bucket(k).Delete(idxKey('f', from))
+	})
 }
 
-// sameEdge is sameNode for edges.
-func sameEdge(a, b graph.Edge) bool {
-	a.SyncRun, b.SyncRun = "", ""
-	return reflect.DeepEqual(a, b)
+func (a *applier) drift() *graph.Drift {
+	d := a.counts
+	d.Added, d.Changed, d.Removed = a.added.ids(), a.changed.ids(), a.removed.ids()
+	return &d
 }
+
+// sampler keeps the MaxDriftSamples IDs with the smallest ordering keys, so
+// a drift lists the same samples whatever order FinishRun meets them in.
+type sampler struct {
+	keys [][]byte
+	list []string
+}
+
+func (s *sampler) offer(key, id []byte) {
+	n := len(s.keys)
+	if n == graph.MaxDriftSamples && bytes.Compare(key, s.keys[n-1]) >= 0 {
+		return
+	}
+	i, _ := slices.BinarySearchFunc(s.keys, key, bytes.Compare)
+	if n == graph.MaxDriftSamples {
+		s.keys, s.list = s.keys[:n-1], s.list[:n-1]
+	}
+	s.keys = slices.Insert(s.keys, i, bytes.Clone(key))
+	s.list = slices.Insert(s.list, i, string(id))
+}
+
+func (s *sampler) ids() []string { return s.list }

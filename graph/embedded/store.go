@@ -1,9 +1,9 @@
 package embedded
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -22,27 +24,34 @@ import (
 // FileName is the database file inside the store's directory.
 const FileName = "accessgraph.db"
 
-// StagingFileName holds what active runs have staged.
-const StagingFileName = "staging.db"
-
-// schemaVersion is bumped when the on-disk layout changes.
-const schemaVersion = "1"
+// schemaVersion is bumped when the on-disk layout changes. Version 1 held
+// JSON values and one key per edge; version 2 holds binary values and one
+// edge list per From node (see codec.go).
+const schemaVersion = "2"
 
 var (
 	bMeta  = []byte("meta")
-	bNodes = []byte("nodes")
-	bEdges = []byte("edges")
-	bAdj   = []byte("adj")   // nodeID \x00 edgeID -> nil
-	bBySrc = []byte("bysrc") // nested per source: "n\x00id" | "e\x00id" -> runID
 	bRuns  = []byte("runs")
+	bSrcs  = []byte("srcs")  // source name -> uvarint number, latest complete run ID
+	bNodes = []byte("nodes") // node ID -> node value
+	bFwd   = []byte("fwd")   // From node ID -> edge list
+	bIdx   = []byte("idx")   // nested per source number: "n\x00"+node ID | "f\x00"+From ID -> nil
+)
+
+var (
+	keySchema    = []byte("schema")
+	keyNodeCount = []byte("nodes")
+	keyEdgeCount = []byte("edges")
 )
 
 // Store is a graph.Store on bbolt. It is safe for concurrent use.
 type Store struct {
-	db    *bolt.DB // the committed graph and the runs; every commit is fsynced
-	stage *bolt.DB // what active runs staged; never fsynced (see openStaging)
-	dir   string
-	log   *slog.Logger
+	db  *bolt.DB // the committed graph and the runs; every commit is fsynced
+	dir string
+	log *slog.Logger
+
+	mu     sync.Mutex
+	stages map[string]*stage // what active runs staged, by run ID
 }
 
 var _ graph.Store = (*Store)(nil)
@@ -79,10 +88,11 @@ func Open(dir string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	s := &Store{db: db, dir: dir, log: opt.Logger}
-	if s.stage, err = openStaging(dir); err != nil {
+	s := &Store{db: db, dir: dir, log: opt.Logger, stages: map[string]*stage{}}
+	// We hold the lock: spill files left behind belong to a dead process.
+	if err := removeSpills(dir); err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		return nil, fmt.Errorf("open store %s: clear staging: %w", path, err)
 	}
 	if err := s.init(); err != nil {
 		_ = s.Close()
@@ -91,40 +101,31 @@ func Open(dir string, opt Options) (*Store, error) {
 	return s, nil
 }
 
-// openStaging creates a fresh staging database. Staged writes are
-// disposable (a run whose process dies is abandoned, and a run only becomes
-// visible when FinishRun applies it to the main database, which fsyncs), so
-// the staging file skips fsync and starts empty on every open; that is what
-// makes staging cheap.
-func openStaging(dir string) (*bolt.DB, error) {
-	path := filepath.Join(dir, StagingFileName)
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("clear staging: %w", err)
-	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, NoSync: true,
-		NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
-	if err != nil {
-		return nil, fmt.Errorf("open staging: %w", err)
-	}
-	db.NoSync = true
-	return db, nil
-}
-
 func (s *Store) init() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bNodes, bEdges, bAdj, bBySrc, bRuns} {
+		meta, err := tx.CreateBucketIfNotExists(bMeta)
+		if err != nil {
+			return err
+		}
+		switch v := meta.Get(keySchema); {
+		case v == nil:
+			if tx.Bucket([]byte("edges")) != nil {
+				return errors.New("store has no schema version; it was not written by accessgraph")
+			}
+			if err := meta.Put(keySchema, []byte(schemaVersion)); err != nil {
+				return err
+			}
+		case string(v) == "1":
+			return fmt.Errorf("store schema version 1 (JSON, one key per edge) was replaced by version %s "+
+				"(binary edge lists); this build cannot read it: move the folder aside (or delete it) and "+
+				"ingest the sources again", schemaVersion)
+		case string(v) != schemaVersion:
+			return fmt.Errorf("store schema version %s, this build reads %s", v, schemaVersion)
+		}
+		for _, b := range [][]byte{bRuns, bSrcs, bNodes, bFwd, bIdx} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
-		}
-		meta := tx.Bucket(bMeta)
-		switch v := meta.Get([]byte("schema")); {
-		case v == nil:
-			if err := meta.Put([]byte("schema"), []byte(schemaVersion)); err != nil {
-				return err
-			}
-		case string(v) != schemaVersion:
-			return fmt.Errorf("store schema version %s, this build reads %s", v, schemaVersion)
 		}
 		return s.abandonActive(tx)
 	})
@@ -162,14 +163,20 @@ func (s *Store) abandonActive(tx *bolt.Tx) error {
 // Dir returns the store's directory.
 func (s *Store) Dir() string { return s.dir }
 
-// Close closes the database.
+// Close closes the database and drops what active runs staged (they are
+// abandoned on the next open).
 func (s *Store) Close() error {
-	err := s.db.Close()
-	if s.stage != nil {
-		path := s.stage.Path()
-		err = errors.Join(err, s.stage.Close(), os.Remove(path))
+	s.mu.Lock()
+	var errs []error
+	for id, st := range s.stages {
+		st.mu.Lock()
+		errs = append(errs, st.drop())
+		st.mu.Unlock()
+		delete(s.stages, id)
 	}
-	return err
+	s.mu.Unlock()
+	errs = append(errs, s.db.Close())
+	return errors.Join(errs...)
 }
 
 func newRunID(now time.Time) string {
@@ -198,6 +205,43 @@ func getRun(tx *bolt.Tx, id string) (*graph.SyncRun, error) {
 	return &r, nil
 }
 
+// sourceNo returns the number of source, numbering it if it is new.
+func sourceNo(tx *bolt.Tx, source string) (uint64, error) {
+	b := tx.Bucket(bSrcs)
+	if v := b.Get([]byte(source)); v != nil {
+		d := dec{b: v}
+		no := d.uvarint()
+		if d.err != nil {
+			return 0, fmt.Errorf("decode source %q: %w", source, d.err)
+		}
+		return no, nil
+	}
+	no, err := b.NextSequence()
+	if err != nil {
+		return 0, err
+	}
+	return no, b.Put([]byte(source), binary.AppendUvarint(nil, no))
+}
+
+// loadSources reads the source table.
+func loadSources(tx *bolt.Tx) (*srcTable, error) {
+	t := &srcTable{}
+	err := tx.Bucket(bSrcs).ForEach(func(k, v []byte) error {
+		d := dec{b: v}
+		no := d.uvarint()
+		if d.err != nil || no > 1<<24 {
+			return fmt.Errorf("decode source %q: %w", k, errCorrupt)
+		}
+		for uint64(len(t.names)) <= no {
+			t.names = append(t.names, "")
+			t.runs = append(t.runs, "")
+		}
+		t.names[no], t.runs[no] = string(k), string(d.b)
+		return nil
+	})
+	return t, err
+}
+
 // BeginRun starts a sync run for source.
 func (s *Store) BeginRun(ctx context.Context, source string) (*graph.SyncRun, error) {
 	if source == "" {
@@ -205,16 +249,24 @@ func (s *Store) BeginRun(ctx context.Context, source string) (*graph.SyncRun, er
 	}
 	r := &graph.SyncRun{ID: newRunID(time.Now()), Source: source, Status: graph.RunActive,
 		Started: time.Now().UTC()}
-	err := s.stage.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucket([]byte(r.ID))
-		return err
+	var no uint64
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		if no, err = sourceNo(tx, source); err != nil {
+			return err
+		}
+		return putRun(tx, r)
 	})
-	if err == nil {
-		err = s.db.Update(func(tx *bolt.Tx) error { return putRun(tx, r) })
-	}
 	if err != nil {
 		return nil, fmt.Errorf("begin run for %s: %w", source, err)
 	}
+	st, err := newStage(s.dir, r.ID, source, no)
+	if err != nil {
+		return nil, fmt.Errorf("begin run for %s: %w", source, err)
+	}
+	s.mu.Lock()
+	s.stages[r.ID] = st
+	s.mu.Unlock()
 	return r, ctx.Err()
 }
 
@@ -231,31 +283,28 @@ func activeRun(tx *bolt.Tx, runID string) (*graph.SyncRun, error) {
 	return r, nil
 }
 
-// staged runs fn on the run's staging bucket in a staging write transaction,
-// after checking that the run is active.
-func (s *Store) staged(runID string, fn func(r *graph.SyncRun, st *bolt.Bucket) error) error {
-	var r *graph.SyncRun
+// staged runs fn on the run's stage, locked, after checking that the run is
+// active.
+func (s *Store) staged(runID string, fn func(st *stage) error) error {
 	if err := s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		r, err = activeRun(tx, runID)
+		_, err := activeRun(tx, runID)
 		return err
 	}); err != nil {
 		return err
 	}
-	return s.stage.Update(func(tx *bolt.Tx) error {
-		st := tx.Bucket([]byte(runID))
-		if st == nil {
-			return fmt.Errorf("sync run %s has no staging area (the store was reopened since it began): %w",
-				runID, graph.ErrRunNotActive)
-		}
-		return fn(r, st)
-	})
-}
-
-func stageKey(kind byte, id string) []byte {
-	k := make([]byte, 0, len(id)+2)
-	k = append(k, kind, 0)
-	return append(k, id...)
+	s.mu.Lock()
+	st := s.stages[runID]
+	s.mu.Unlock()
+	if st == nil {
+		return fmt.Errorf("sync run %s has no staging area (the store was reopened since it began): %w",
+			runID, graph.ErrRunNotActive)
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.closed {
+		return fmt.Errorf("sync run %s: %w", runID, graph.ErrRunNotActive)
+	}
+	return fn(st)
 }
 
 // UpsertNodes stages nodes in the run.
@@ -263,25 +312,25 @@ func (s *Store) UpsertNodes(ctx context.Context, runID string, nodes []graph.Nod
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.staged(runID, func(r *graph.SyncRun, st *bolt.Bucket) error {
+	return s.staged(runID, func(st *stage) error {
+		recs := make([]rec, 0, len(nodes))
+		var arena []byte
 		for i := range nodes {
-			n := nodes[i]
+			n := &nodes[i]
 			if err := n.Validate(); err != nil {
 				return fmt.Errorf("upsert nodes: %w", err)
 			}
-			if n.Source != r.Source {
-				return fmt.Errorf("upsert node %q: source %q differs from the run's %q", n.ID, n.Source, r.Source)
+			if n.Source != st.source {
+				return fmt.Errorf("upsert node %q: source %q differs from the run's %q", n.ID, n.Source, st.source)
 			}
-			n.SyncRun = runID
-			v, err := json.Marshal(&n)
-			if err != nil {
-				return err
-			}
-			if err := st.Put(stageKey('n', n.ID), v); err != nil {
-				return err
-			}
+			start := len(arena)
+			arena = append(arena, n.ID...)
+			mid := len(arena)
+			arena = appendNode(arena, n, st.srcNo)
+			recs = append(recs, rec{key: arena[start:mid:mid], val: arena[mid:len(arena):len(arena)]})
 		}
-		return nil
+		fixArena(recs, arena)
+		return st.nodes.add(recs)
 	})
 }
 
@@ -290,26 +339,45 @@ func (s *Store) UpsertEdges(ctx context.Context, runID string, edges []graph.Edg
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.staged(runID, func(r *graph.SyncRun, st *bolt.Bucket) error {
+	return s.staged(runID, func(st *stage) error {
+		recs := make([]rec, 0, len(edges))
+		var arena []byte
 		for i := range edges {
-			e := edges[i]
+			e := &edges[i]
 			if err := e.Validate(); err != nil {
 				return fmt.Errorf("upsert edges: %w", err)
 			}
-			if e.Source != r.Source {
-				return fmt.Errorf("upsert edge %s: source %q differs from the run's %q", e.ID(), e.Source, r.Source)
+			if e.Source != st.source {
+				return fmt.Errorf("upsert edge %s: source %q differs from the run's %q", e.ID(), e.Source, st.source)
 			}
-			e.SyncRun = runID
-			v, err := json.Marshal(&e)
-			if err != nil {
-				return err
+			if strings.IndexByte(e.From, '|') >= 0 {
+				st.pipeFrom = true
 			}
-			if err := st.Put(stageKey('e', e.ID()), v); err != nil {
-				return err
-			}
+			start := len(arena)
+			arena = appendEdgeID(arena, []byte(e.From), e.Kind, []byte(e.To))
+			mid := len(arena)
+			arena = binary.AppendUvarint(arena, uint64(len(e.From)))
+			arena = append(arena, byte(e.Kind))
+			arena = appendEdgeBody(arena, e, st.srcNo)
+			recs = append(recs, rec{key: arena[start:mid:mid], val: arena[mid:len(arena):len(arena)]})
 		}
-		return nil
+		fixArena(recs, arena)
+		return st.edges.add(recs)
 	})
+}
+
+// fixArena repoints recs into the final arena: appends may have moved it,
+// leaving earlier records pointing into old copies (whose bytes are still
+// right, but would keep them alive). It also keeps the records valid.
+func fixArena(recs []rec, arena []byte) {
+	off := 0
+	for i := range recs {
+		kl, vl := len(recs[i].key), len(recs[i].val)
+		recs[i].key = arena[off : off+kl : off+kl]
+		off += kl
+		recs[i].val = arena[off : off+vl : off+vl]
+		off += vl
+	}
 }
 
 // FailRun marks the run failed and drops what it staged.
@@ -333,8 +401,25 @@ func (s *Store) FailRun(ctx context.Context, runID string, cause error) (*graph.
 	if err != nil {
 		return nil, fmt.Errorf("fail run: %w", err)
 	}
-	s.dropStaging(runID)
+	s.dropStage(runID)
 	return out, ctx.Err()
+}
+
+// dropStage deletes a run's staged writes. A failure only leaves a file
+// that the next open deletes.
+func (s *Store) dropStage(runID string) {
+	s.mu.Lock()
+	st := s.stages[runID]
+	delete(s.stages, runID)
+	s.mu.Unlock()
+	if st == nil {
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if err := st.drop(); err != nil {
+		s.log.Warn("drop staged writes", "run", runID, "err", err)
+	}
 }
 
 // Run returns one run by ID.
@@ -382,8 +467,15 @@ func (s *Store) Node(ctx context.Context, id string) (*graph.Node, error) {
 		if v == nil {
 			return fmt.Errorf("node %q: %w", id, graph.ErrNotFound)
 		}
+		t, err := loadSources(tx)
+		if err != nil {
+			return err
+		}
 		out = &graph.Node{}
-		return json.Unmarshal(v, out)
+		if err := decodeNode(id, v, t, out); err != nil {
+			return fmt.Errorf("decode node %q: %w", id, err)
+		}
+		return nil
 	})
 	return out, err
 }
@@ -391,11 +483,14 @@ func (s *Store) Node(ctx context.Context, id string) (*graph.Node, error) {
 // Scan streams every committed node, then every committed edge.
 func (s *Store) Scan(ctx context.Context, nodeFn func(*graph.Node) error, edgeFn func(*graph.Edge) error) error {
 	return s.db.View(func(tx *bolt.Tx) error {
+		t, err := loadSources(tx)
+		if err != nil {
+			return err
+		}
 		var n graph.Node
-		err := tx.Bucket(bNodes).ForEach(func(k, v []byte) error {
-			n = graph.Node{}
-			if err := json.Unmarshal(v, &n); err != nil {
-				return fmt.Errorf("decode node %s: %w", k, err)
+		err = tx.Bucket(bNodes).ForEach(func(k, v []byte) error {
+			if err := decodeNode(string(k), v, t, &n); err != nil {
+				return fmt.Errorf("decode node %q: %w", k, err)
 			}
 			return nodeFn(&n)
 		})
@@ -405,13 +500,25 @@ func (s *Store) Scan(ctx context.Context, nodeFn func(*graph.Node) error, edgeFn
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		var e graph.Edge
-		return tx.Bucket(bEdges).ForEach(func(k, v []byte) error {
-			e = graph.Edge{}
-			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("decode edge %s: %w", k, err)
+		var (
+			e       graph.Edge
+			entries []entry
+		)
+		return tx.Bucket(bFwd).ForEach(func(k, v []byte) error {
+			var err error
+			if entries, err = parseList(v, entries); err != nil {
+				return fmt.Errorf("decode edges of %q: %w", k, err)
 			}
-			return edgeFn(&e)
+			from := string(k)
+			for i := range entries {
+				if err := decodeEdge(from, &entries[i], t, &e); err != nil {
+					return fmt.Errorf("decode edges of %q: %w", k, err)
+				}
+				if err := edgeFn(&e); err != nil {
+					return err
+				}
+			}
+			return ctx.Err()
 		})
 	})
 }
@@ -419,22 +526,24 @@ func (s *Store) Scan(ctx context.Context, nodeFn func(*graph.Node) error, edgeFn
 // Counts returns the number of committed nodes and edges.
 func (s *Store) Counts(ctx context.Context) (nodes, edges int, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
-		nodes = tx.Bucket(bNodes).Stats().KeyN
-		edges = tx.Bucket(bEdges).Stats().KeyN
+		meta := tx.Bucket(bMeta)
+		nodes, edges = int(getCount(meta, keyNodeCount)), int(getCount(meta, keyEdgeCount))
 		return nil
 	})
 	return nodes, edges, err
 }
 
-func isStub(n *graph.Node) bool { return n.Props[graph.PropStub] == "true" }
-
-func hasPrefix(k []byte, p []byte) bool { return bytes.HasPrefix(k, p) }
-
-// dropStaging deletes a run's staging bucket. A failure only leaves garbage
-// in the staging file, which is recreated on the next open.
-func (s *Store) dropStaging(runID string) {
-	err := s.stage.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket([]byte(runID)) })
-	if err != nil && !errors.Is(err, bolterrors.ErrBucketNotFound) {
-		s.log.Warn("drop staged writes", "run", runID, "err", err)
+func getCount(meta *bolt.Bucket, key []byte) int64 {
+	v := meta.Get(key)
+	if len(v) != 8 {
+		return 0
 	}
+	return int64(binary.BigEndian.Uint64(v))
+}
+
+func addCount(meta *bolt.Bucket, key []byte, delta int64) error {
+	if delta == 0 {
+		return nil
+	}
+	return meta.Put(key, binary.BigEndian.AppendUint64(nil, uint64(getCount(meta, key)+delta)))
 }
