@@ -10,8 +10,10 @@ import (
 	"github.com/accessgraph/accessgraph/graph"
 	"github.com/accessgraph/accessgraph/graph/projection"
 	"github.com/accessgraph/accessgraph/ingest/aws"
+	"github.com/accessgraph/accessgraph/ingest/google"
 	"github.com/accessgraph/accessgraph/ingest/hr"
 	"github.com/accessgraph/accessgraph/ingest/k8s"
+	"github.com/accessgraph/accessgraph/ingest/okta"
 	"github.com/accessgraph/accessgraph/ingest/synth"
 )
 
@@ -68,7 +70,8 @@ func LoadCompany(dir string, identities int, seed int64, levels *aws.ActionLevel
 }
 
 // Parse runs the connectors over every file a manifest lists, one batch per
-// source.
+// source: AWS, HR, Kubernetes, and the Okta and Google Workspace exports
+// when the manifest has them.
 func Parse(dir string, m *synth.Manifest, levels *aws.ActionLevels) ([]*graph.Batch, error) {
 	var out []*graph.Batch
 	for _, f := range m.Files.AWSAuthorizationDetails {
@@ -99,6 +102,20 @@ func Parse(dir string, m *synth.Manifest, levels *aws.ActionLevels) ([]*graph.Ba
 	for _, f := range m.Files.K8s {
 		b, err := k8s.ParseFiles(k8s.Options{Cluster: f.Cluster, DefaultNamespace: f.DefaultNamespace},
 			filepath.Join(dir, f.Path))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	if f := m.Files.Okta; f != nil {
+		b, err := okta.ParseExport(okta.Options{Org: f.Org}, filepath.Join(dir, f.Path))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	if f := m.Files.Google; f != nil {
+		b, err := google.ParseExport(google.Options{Tenant: f.Tenant}, filepath.Join(dir, f.Path))
 		if err != nil {
 			return nil, err
 		}

@@ -235,6 +235,15 @@ func (g *awsGen) defineCustomerPolicies() {
 			doc(allow("s3:*", "*")),
 			doc(allow([]string{"s3:GetObject", "s3:ListBucket"}, bucketArns(c.slug+"-finance-reports"))))
 	}
+	if g.idx == c.people[c.plants.toxic].teamAccount(c) {
+		add("secrets-rotation", "/", 600, doc(
+			allow([]string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue",
+				"secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret"},
+				"arn:aws:secretsmanager:*:"+g.acct()+":secret:*")))
+		add("iam-user-provisioning", "/", 500, doc(
+			allow([]string{"iam:AttachUserPolicy", "iam:CreateAccessKey", "iam:CreateUser", "iam:PutUserPolicy"},
+				"arn:aws:iam::"+g.acct()+":user/*")))
+	}
 	if g.idx == 0 {
 		add("partner-uploads", "/", 1200, doc(
 			allow([]string{"s3:GetObject", "s3:ListBucket", "s3:PutObject"}, bucketArns(c.slug+"-partner-uploads"))))
@@ -394,7 +403,8 @@ func (g *awsGen) humanUser(pi int32) (*gaadUser, *login) {
 	u.Tags = []tag{{"email", c.email(pi)}, {"department", departments[p.dept]}, {"team", t.name}}
 
 	plant := pi == c.plants.offboarded || pi == c.plants.inlineAdmin || pi == c.plants.denyS3 ||
-		pi == c.plants.boundary || pi == c.plants.noMFAAdmin || pi == c.plants.finance
+		pi == c.plants.boundary || pi == c.plants.noMFAAdmin || pi == c.plants.finance ||
+		pi == c.plants.toxic || pi == c.plants.staleKey
 	switch {
 	case p.dept == deptIT && p.level == 3:
 		u.GroupList = append(u.GroupList, "admins", "break-glass")
@@ -475,6 +485,17 @@ func (g *awsGen) humanUser(pi int32) (*gaadUser, *login) {
 		g.plantNoMFA(u, pi)
 	case c.plants.finance:
 		g.plantFinance(u, pi)
+	case c.plants.toxic:
+		u.GroupList = append(u.GroupList, "secrets-operators", "iam-provisioners")
+		g.plantToxic(u, pi)
+	case c.plants.staleKey:
+		l.password, l.mfa = true, true
+		l.passwordSet = c.daysAgo(min(createdDays, 120), 4)
+		l.passwordUsed = c.daysAgo(0, 5)
+		k := accessKey{present: true, active: true, rotated: c.daysAgo(min(createdDays, 1100), 6),
+			used: c.daysAgo(min(createdDays, 400), 7), region: "eu-west-1", service: "s3"}
+		l.keys = [2]accessKey{k, {}}
+		g.plantStaleKey(u, pi, k)
 	}
 	return u, l
 }

@@ -182,3 +182,42 @@ func (g *awsGen) plantExternal(ro *gaadRole) {
 		IDs: []string{ext, ro.Arn, awsManagedPolicies[polReadOnly].arn()},
 	})
 }
+
+func (g *awsGen) plantToxic(u *gaadUser, pi int32) {
+	c := g.c
+	g.plant(Plant{
+		ID: "aws-toxic-secrets-iam", Kind: PlantToxicPair,
+		Description: "IAM user " + u.UserName + " is in group secrets-operators (policy secrets-rotation: " +
+			"secretsmanager:PutSecretValue and UpdateSecret on every secret) and in group iam-provisioners (policy " +
+			"iam-user-provisioning: iam:CreateUser, iam:AttachUserPolicy, iam:PutUserPolicy, iam:CreateAccessKey " +
+			"on every user): one person can both change secrets and create and empower IAM users, the " +
+			"separation-of-duties pair write-secrets-and-change-iam.",
+		Principal: u.Arn, Identity: c.email(pi), Resource: "arn:aws:secretsmanager:*:" + g.acct() + ":secret:*",
+		Service: "secretsmanager",
+		Actions: []string{"iam:AttachUserPolicy", "iam:CreateAccessKey", "iam:CreateUser", "iam:PutUserPolicy",
+			"secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret"},
+		Privilege: "write", Expect: "allow",
+		Via: []string{"group/secrets-operators", "policy/secrets-rotation", "group/iam-provisioners",
+			"policy/iam-user-provisioning"},
+		IDs: []string{u.Arn, g.groupArn("secrets-operators"), g.groupArn("iam-provisioners"),
+			g.policyArn("secrets-rotation"), g.policyArn("iam-user-provisioning"), c.email(pi)},
+	})
+}
+
+func (g *awsGen) plantStaleKey(u *gaadUser, pi int32, k accessKey) {
+	c := g.c
+	t := &c.teams[c.people[pi].team]
+	pol := departments[deptData] + "-data-read"
+	g.plant(Plant{
+		ID: "aws-stale-access-key", Kind: PlantStaleAccessKey,
+		Description: "Active person " + c.email(pi) + " signs in daily with password and MFA, but IAM user " +
+			u.UserName + " keeps access key 1 active, created " + k.rotated.Format("2006-01-02") +
+			" and last used " + k.used.Format("2006-01-02") + " (a forgotten key): through group team-" + t.name +
+			" and policy " + pol + " it still reads the data bucket.",
+		Principal: u.Arn, Identity: c.email(pi), Resource: "arn:aws:s3:::" + c.deptBucket(deptData) + "/*",
+		Service: "s3", Actions: []string{"s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"},
+		Privilege: "read", Expect: "allow",
+		Via: []string{"group/team-" + t.name, "policy/" + pol},
+		IDs: []string{u.Arn, u.Arn + "#access_key_1", g.groupArn("team-" + t.name), g.policyArn(pol), c.email(pi)},
+	})
+}

@@ -26,6 +26,13 @@ func (g *awsGen) emitGroup(name string, age int32, inline []inlinePolicy, pols .
 	return nil
 }
 
+// groupSpec is an IAM group to emit: name, inline and managed policies.
+type groupSpec struct {
+	name   string
+	inline []inlinePolicy
+	pols   []string
+}
+
 func (g *awsGen) writeGroups() error {
 	c := g.c
 	for _, d := range g.depts() {
@@ -57,16 +64,17 @@ func (g *awsGen) writeGroups() error {
 	}
 	breakGlass := inlinePolicy{PolicyName: "assume-break-glass", PolicyDocument: doc(
 		allow("sts:AssumeRole", g.arn("role", "/", "BreakGlassAdmin")))}
-	groups := []struct {
-		name   string
-		inline []inlinePolicy
-		pols   []string
-	}{
+	groups := []groupSpec{
 		{"admins", nil, []string{polAdmin}},
 		{"billing-admins", nil, []string{polBilling}},
 		{"break-glass", []inlinePolicy{breakGlass}, nil},
 		{"legacy-developers", nil, []string{polPowerUser}},
 		{"readonly-auditors", nil, []string{polSecurityAudit}},
+	}
+	if g.idx == c.people[c.plants.toxic].teamAccount(c) {
+		// The separation-of-duties plant: two groups that one person must not hold together.
+		groups = append(groups, groupSpec{"secrets-operators", nil, []string{"secrets-rotation"}},
+			groupSpec{"iam-provisioners", nil, []string{"iam-user-provisioning"}})
 	}
 	for _, gr := range groups {
 		if err := g.emitGroup(gr.name, 2400, gr.inline, gr.pols...); err != nil {

@@ -3,18 +3,24 @@ package synth
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/yaml"
 
 	"github.com/accessgraph/accessgraph/graph"
 	"github.com/accessgraph/accessgraph/ingest/aws"
+	"github.com/accessgraph/accessgraph/ingest/google"
 	"github.com/accessgraph/accessgraph/ingest/k8s"
+	"github.com/accessgraph/accessgraph/ingest/okta"
 )
 
-// TestConnectorsIngestGeneratedCompany runs the real AWS and Kubernetes
-// connectors on the generated 1,000-identity company and checks that they
+// TestConnectorsIngestGeneratedCompany runs the real AWS, Kubernetes, Okta
+// and Google Workspace connectors on the generated 1,000-identity company and checks that they
 // accept every file, count what was written and see each planted pattern.
 func TestConnectorsIngestGeneratedCompany(t *testing.T) {
 	o := shared(t)
@@ -81,6 +87,38 @@ func TestConnectorsIngestGeneratedCompany(t *testing.T) {
 		require.Equal(t, len(users), sub["k8s-user"], f.Path)
 		all.Merge(b)
 	}
+	ob, err := okta.ParseExport(okta.Options{Org: o.m.Files.Okta.Org}, filepath.Join(o.dir, o.m.Files.Okta.Path))
+	require.NoError(t, err)
+	sub := subkinds(ob)
+	c := o.m.Counts
+	require.Equal(t, c.OktaUsers, sub["okta-user"])
+	require.Equal(t, c.OktaGroups, sub["okta-group"])
+	require.Equal(t, c.OktaApps+c.Agents, sub["okta-app"])
+	require.Equal(t, c.Agents, sub["okta-oauth-grant"], "one grant node per agent and its person")
+	require.Equal(t, c.OktaAPITokens, sub["okta-api-token"])
+	members := 0
+	for _, e := range ob.Edges() {
+		if e.Kind == graph.EdgeMemberOf {
+			members++
+		}
+	}
+	require.Equal(t, c.OktaMemberships, members)
+	all.Merge(ob)
+
+	gb, err := google.ParseExport(google.Options{Tenant: o.m.Files.Google.Tenant}, filepath.Join(o.dir, o.m.Files.Google.Path))
+	require.NoError(t, err)
+	gusers := 0
+	for _, n := range gb.Nodes() {
+		if n.Subkind == google.SubkindUser && n.Props[graph.PropStub] != "true" {
+			gusers++
+		}
+	}
+	sub = subkinds(gb)
+	require.Equal(t, c.GoogleUsers, gusers)
+	require.Equal(t, c.GoogleGroups, sub[google.SubkindGroup]) // nested groups are all exported
+	require.Equal(t, c.GoogleTokens, sub[google.SubkindGrant])
+	require.Equal(t, c.GoogleClients, sub[google.SubkindClient])
+	all.Merge(gb)
 
 	out := map[edgeKey][]graph.Edge{}
 	for _, e := range all.Edges() {
@@ -219,6 +257,38 @@ func checkPlantInGraph(t *testing.T, o *output, b *indexed, p Plant) {
 		role := k8sID(cluster, "ClusterRole/edit@"+p.Namespace)
 		requireEdge(t, b, k8sID(cluster, p.Principal), graph.EdgeHasRole, role)
 		requireSecretsAccess(t, b, role, graph.PrivWrite)
+	case "aws-toxic-secrets-iam":
+		checkToxicPair(t, b, p)
+	case "aws-stale-access-key":
+		key, ok := b.Node(p.Principal + "#access_key_1")
+		require.True(t, ok)
+		require.Equal(t, "true", key.Props["active"])
+		require.Greater(t, atoi(t, key.Props["age_days"]), 365)
+		used, err := time.Parse(time.RFC3339, key.Props["last_used_date"])
+		require.NoError(t, err)
+		require.Greater(t, o.m.Options.Now.Sub(used), 365*24*time.Hour)
+		requireEdge(t, b, key.ID, graph.EdgeAuthenticates, p.Principal)
+	case "google-broad-oauth-grant":
+		g, ok := b.Node(p.Principal)
+		require.True(t, ok)
+		require.Equal(t, "critical", g.Props["scope_risk"])
+		require.Len(t, strings.Fields(g.Props["scopes"]), 9)
+		requireEdge(t, b, p.IDs[1], graph.EdgeDelegates, p.Principal)
+		requireEdge(t, b, p.Principal, graph.EdgeOnBehalfOf, p.IDs[2])
+		mail := requireEdge(t, b, p.Principal, graph.EdgeAccess, p.Resource)
+		require.Equal(t, graph.PrivAdmin, mail.Privilege)
+		require.Contains(t, mail.Actions, "https://mail.google.com/")
+		drive := requireEdge(t, b, p.Principal, graph.EdgeAccess, p.IDs[4])
+		require.Equal(t, graph.PrivAdmin, drive.Privilege)
+		require.Contains(t, drive.Actions, "https://www.googleapis.com/auth/drive")
+	case "okta-orphaned-admin":
+		u, ok := b.Node(p.Principal)
+		require.True(t, ok)
+		require.Equal(t, "active", u.Props[graph.PropStatus])
+		require.NotContains(t, o.hr, u.Props[graph.PropEmail], "the orphan's email must not be in HR")
+		requireEdge(t, b, p.Principal, graph.EdgeHasRole, p.IDs[1])
+		e := requireEdge(t, b, p.IDs[1], graph.EdgeAccess, p.Resource)
+		require.Equal(t, graph.PrivAdmin, e.Privilege)
 	default:
 		t.Fatalf("no graph check for plant %s", p.ID)
 	}
@@ -234,4 +304,48 @@ func requireSecretsAccess(t *testing.T, b *indexed, role string, min graph.Privi
 		}
 	}
 	t.Fatalf("%s has no %s access to secrets", role, min)
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	v, err := strconv.Atoi(s)
+	require.NoError(t, err, s)
+	return v
+}
+
+// checkToxicPair asserts that the planted person reaches, through its two
+// groups, actions matching both sides of the default risk policy's pair
+// write-secrets-and-change-iam.
+func checkToxicPair(t *testing.T, b *indexed, p Plant) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "graph", "risk", "policy", "default.yaml"))
+	require.NoError(t, err)
+	var pol struct {
+		ToxicPairs []struct{ Name, Left, Right string } `json:"toxic_pairs"`
+	}
+	require.NoError(t, yaml.Unmarshal(raw, &pol))
+	var left, right *regexp.Regexp
+	for _, tp := range pol.ToxicPairs {
+		if tp.Name == "write-secrets-and-change-iam" {
+			left, right = regexp.MustCompile(tp.Left), regexp.MustCompile(tp.Right)
+		}
+	}
+	require.NotNil(t, left, "the default policy has no pair write-secrets-and-change-iam")
+	var l, r []string
+	requireEdge(t, b, p.Principal, graph.EdgeMemberOf, p.IDs[1])
+	requireEdge(t, b, p.Principal, graph.EdgeMemberOf, p.IDs[2])
+	for _, from := range []string{p.Principal, p.IDs[1], p.IDs[2]} {
+		for _, e := range edgesFrom(b, from, graph.EdgeAccess) {
+			for _, a := range e.Actions {
+				if left.MatchString(a) {
+					l = append(l, a)
+				}
+				if right.MatchString(a) {
+					r = append(r, a)
+				}
+			}
+		}
+	}
+	require.Contains(t, l, "secretsmanager:PutSecretValue")
+	require.Subset(t, r, []string{"iam:AttachUserPolicy", "iam:CreateAccessKey", "iam:CreateUser", "iam:PutUserPolicy"})
 }

@@ -13,12 +13,13 @@ import (
 
 // GeneratorVersion names the output format; it changes whenever the same
 // Options would produce different files.
-const GeneratorVersion = "accessgraph-synth/1"
+const GeneratorVersion = "accessgraph-synth/2"
 
 // Generate builds the company described by opt and writes its exports under
 // dir (created if needed): aws/<account>-authorization-details.json,
 // aws/<account>-credential-report.csv, k8s/<cluster>-rbac.yaml,
-// hr/people.csv and manifest.json. progress, if not nil, is called after
+// hr/people.csv, the Okta export okta/, the Google Workspace export google/
+// and manifest.json. progress, if not nil, is called after
 // each step with the steps done and the total. The same opt always gives
 // byte-identical files.
 func Generate(dir string, opt Options, progress func(done, total int)) (*Manifest, error) {
@@ -31,7 +32,7 @@ func Generate(dir string, opt Options, progress func(done, total int)) (*Manifes
 			return nil, fmt.Errorf("create output dir: %w", err)
 		}
 	}
-	total := opt.AWSAccounts + opt.Clusters + 3
+	total := opt.AWSAccounts + opt.Clusters + 2 + 3
 	done := 0
 	step := func() {
 		done++
@@ -67,6 +68,8 @@ func Generate(dir string, opt Options, progress func(done, total int)) (*Manifes
 		m.Files.K8s = append(m.Files.K8s, K8sFile{Path: "k8s/" + c.clusters[i].name + "-rbac.yaml",
 			Cluster: c.clusters[i].name, DefaultNamespace: defaultNamespace})
 	}
+	m.Files.Okta = &OktaExport{Path: "okta", Org: c.oktaOrg()}
+	m.Files.Google = &GoogleExport{Path: "google", Tenant: c.domain}
 	if err := c.writeSources(dir, m, step); err != nil {
 		return nil, err
 	}
@@ -92,11 +95,15 @@ type sourceResult struct {
 	err    error
 }
 
-// writeSources writes every account's and cluster's files, in parallel: each
-// file depends only on the company and its own random stream, so the output
+// writeSources writes the Okta and Google exports and every account's and
+// cluster's files, in parallel: each depends only on the company and its
+// own random stream, so the output
 // does not depend on scheduling. Counts and plants are merged in task order.
 func (c *company) writeSources(dir string, m *Manifest, step func()) error {
-	n := len(c.accounts) + len(c.clusters)
+	// Tasks: the Okta and Google exports (the largest) first, then every
+	// account and cluster.
+	const saas = 2
+	n := saas + len(c.accounts) + len(c.clusters)
 	results := make([]sourceResult, n)
 	tasks := make(chan int)
 	done := make(chan int)
@@ -108,10 +115,15 @@ func (c *company) writeSources(dir string, m *Manifest, step func()) error {
 			defer wg.Done()
 			for i := range tasks {
 				r := &results[i]
-				if i < len(c.accounts) {
-					r.plants, r.err = c.generateAWS(dir, i, &r.counts)
-				} else {
-					r.plants, r.err = c.generateK8s(dir, i-len(c.accounts), &r.counts)
+				switch {
+				case i == 0:
+					r.plants, r.err = c.generateOkta(dir, &r.counts)
+				case i == 1:
+					r.plants, r.err = c.generateGoogle(dir, &r.counts)
+				case i < saas+len(c.accounts):
+					r.plants, r.err = c.generateAWS(dir, i-saas, &r.counts)
+				default:
+					r.plants, r.err = c.generateK8s(dir, i-saas-len(c.accounts), &r.counts)
 				}
 				done <- i
 			}

@@ -114,3 +114,100 @@ func mix64(x uint64) uint64 {
 	x *= 0x94d049bb133111eb
 	return x ^ x>>31
 }
+
+// arrWriter streams a JSON array, one compact element per line, as the Okta
+// and Google APIs' list responses hold them once pages are concatenated.
+type arrWriter struct {
+	w     *bufio.Writer
+	buf   bytes.Buffer
+	enc   *json.Encoder
+	items int
+}
+
+func newArrWriter(w *bufio.Writer) *arrWriter {
+	a := &arrWriter{w: w}
+	a.enc = json.NewEncoder(&a.buf)
+	a.enc.SetEscapeHTML(false)
+	a.w.WriteString("[")
+	return a
+}
+
+// item appends v, encoded.
+func (a *arrWriter) item(v any) error {
+	a.buf.Reset()
+	if err := a.enc.Encode(v); err != nil {
+		return fmt.Errorf("encode json: %w", err)
+	}
+	a.raw(bytes.TrimRight(a.buf.Bytes(), "\n"))
+	return nil
+}
+
+// raw appends an element already encoded.
+func (a *arrWriter) raw(b []byte) {
+	if a.items > 0 {
+		a.w.WriteString(",")
+	}
+	a.items++
+	a.w.WriteString("\n")
+	a.w.Write(b)
+}
+
+// close ends the array.
+func (a *arrWriter) close() {
+	if a.items > 0 {
+		a.w.WriteString("\n")
+	}
+	a.w.WriteString("]\n")
+}
+
+// idChars is the alphabet of Okta-style object ids.
+const idChars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// oktaID returns a 20-character Okta object id: prefix (00u users, 00g
+// groups, 0oa apps, 00T API tokens, oag grants, ra1 role assignments)
+// followed by characters derived from key.
+func oktaID(prefix, key string) string {
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	a := mix64(h.Sum64())
+	b := mix64(a ^ 0x2b)
+	var sb strings.Builder
+	sb.Grow(20)
+	sb.WriteString(prefix)
+	for i := 0; sb.Len() < 20; i++ {
+		v := a
+		if i >= 10 {
+			v = b
+		}
+		sb.WriteByte(idChars[(v>>(6*(i%10)))%62])
+	}
+	return sb.String()
+}
+
+// digits returns n decimal digits derived from key, the first not zero.
+func digits(key string, n int) string {
+	h := hexID(key, 2*n)
+	var sb strings.Builder
+	for i := 0; i < n; i++ {
+		d := (h[2*i]%16 + h[2*i+1]) % 10
+		if i == 0 && d == 0 {
+			d = 1
+		}
+		sb.WriteByte('0' + d)
+	}
+	return sb.String()
+}
+
+// lowerID returns n lower-case alphanumeric characters derived from key.
+func lowerID(key string, n int) string {
+	h := hexID(key, 2*n)
+	var sb strings.Builder
+	for i := 0; i < n; i++ {
+		sb.WriteByte(idChars[10+int(h[2*i]+h[2*i+1])%26])
+		if i%3 == 1 {
+			sb.WriteByte(idChars[int(h[2*i])%10])
+			i++
+		}
+	}
+	return sb.String()[:n]
+}

@@ -27,6 +27,25 @@ type Files struct {
 	K8s                     []K8sFile `json:"k8s"`
 	// HR is the roster of people (email, department, manager, status).
 	HR string `json:"hr"`
+	// Okta is the Okta export directory (read by ingest/okta.ParseExport).
+	Okta *OktaExport `json:"okta,omitempty"`
+	// Google is the Google Workspace export directory (read by
+	// ingest/google.ParseExport).
+	Google *GoogleExport `json:"google,omitempty"`
+}
+
+// OktaExport is the export of the company's Okta org: Path is the directory,
+// Org the org host (the connector's Options.Org).
+type OktaExport struct {
+	Path string `json:"path"`
+	Org  string `json:"org"`
+}
+
+// GoogleExport is the export of the company's Google Workspace: Path is the
+// directory, Tenant the primary domain (the connector's Options.Tenant).
+type GoogleExport struct {
+	Path   string `json:"path"`
+	Tenant string `json:"tenant"`
 }
 
 // AWSFile is one export of one AWS account.
@@ -81,6 +100,29 @@ type Counts struct {
 	K8sRoleBindings        int `json:"k8sRoleBindings"`
 	K8sClusterRoleBindings int `json:"k8sClusterRoleBindings"`
 	K8sDeployments         int `json:"k8sDeployments"`
+
+	// OktaUsers counts users.json entries; OktaOrphanUsers those with no
+	// person in the HR roster.
+	OktaUsers       int `json:"oktaUsers"`
+	OktaOrphanUsers int `json:"oktaOrphanUsers"`
+	OktaGroups      int `json:"oktaGroups"`
+	// OktaMemberships counts entries of the groups/<id>/users.json lists.
+	OktaMemberships int `json:"oktaMemberships"`
+	// OktaApps counts SSO apps, without the agents' OAuth clients.
+	OktaApps int `json:"oktaApps"`
+	// OktaDirectAssignments counts app assignments of scope USER.
+	OktaDirectAssignments int `json:"oktaDirectAssignments"`
+	OktaAdminRoles        int `json:"oktaAdminRoles"`
+	OktaGrants            int `json:"oktaGrants"`
+	OktaAPITokens         int `json:"oktaApiTokens"`
+
+	GoogleUsers  int `json:"googleUsers"`
+	GoogleGroups int `json:"googleGroups"`
+	// GoogleMemberships counts entries of the members/<group>.json lists.
+	GoogleMemberships int `json:"googleMemberships"`
+	// GoogleTokens counts OAuth tokens; GoogleClients distinct clients.
+	GoogleTokens  int `json:"googleTokens"`
+	GoogleClients int `json:"googleClients"`
 }
 
 // Plant is one known risky pattern placed in the exports. IDs are AWS ARNs,
@@ -141,6 +183,17 @@ const (
 	PlantK8sOffboardedBinding    = "k8s-offboarded-binding"
 	PlantK8sImpersonate          = "k8s-impersonate"
 	PlantK8sAgentDelegation      = "k8s-agent-delegation"
+	// PlantOrphanedSaaSAdmin is an Okta admin account whose person is not
+	// in the HR roster.
+	PlantOrphanedSaaSAdmin = "orphaned-saas-admin"
+	// PlantBroadOAuthGrant is a third-party app holding full mail and
+	// Drive scopes on a person's Google account.
+	PlantBroadOAuthGrant = "broad-oauth-grant"
+	// PlantToxicPair is a person holding both sides of a
+	// separation-of-duties pair (write secrets and change IAM).
+	PlantToxicPair = "toxic-pair"
+	// PlantStaleAccessKey is an old active access key unused for a year.
+	PlantStaleAccessKey = "stale-access-key"
 )
 
 // add sums the per-file counts of o into c.
@@ -164,4 +217,18 @@ func (c *Counts) add(o *Counts) {
 	c.K8sRoleBindings += o.K8sRoleBindings
 	c.K8sClusterRoleBindings += o.K8sClusterRoleBindings
 	c.K8sDeployments += o.K8sDeployments
+	c.OktaUsers += o.OktaUsers
+	c.OktaOrphanUsers += o.OktaOrphanUsers
+	c.OktaGroups += o.OktaGroups
+	c.OktaMemberships += o.OktaMemberships
+	c.OktaApps += o.OktaApps
+	c.OktaDirectAssignments += o.OktaDirectAssignments
+	c.OktaAdminRoles += o.OktaAdminRoles
+	c.OktaGrants += o.OktaGrants
+	c.OktaAPITokens += o.OktaAPITokens
+	c.GoogleUsers += o.GoogleUsers
+	c.GoogleGroups += o.GoogleGroups
+	c.GoogleMemberships += o.GoogleMemberships
+	c.GoogleTokens += o.GoogleTokens
+	c.GoogleClients += o.GoogleClients
 }

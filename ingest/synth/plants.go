@@ -16,6 +16,8 @@ type plantPicks struct {
 	agentPerson int32 // support person without AWS access whose agent holds secrets access
 	k8sAgent    int32 // engineering person whose agent has edit in the team namespace
 	aggregated  int32 // support person bound to an aggregated ClusterRole
+	toxic       int32 // IT person in both secrets-operators and iam-provisioners
+	staleKey    int32 // data person with a forgotten three-year-old active key
 	irsaApp     int   // k8s app whose IRSA role has AdministratorAccess
 	ciApp       int   // svc-ci-deployer, can pass roles to Lambda
 }
@@ -59,6 +61,9 @@ func (c *company) pickPeople(r *rand.Rand) {
 	pp.k8sAgent = pick(deptEngineering)
 	pp.aggregated = pick(deptSupport)
 	c.people[pp.aggregated].hasIAM = false
+	pp.toxic = pick(deptIT)
+	pp.staleKey = pick(deptData)
+	c.people[pp.staleKey].hireDays = max(c.people[pp.staleKey].hireDays, 1200)
 	pp.ciApp = 0
 	pp.irsaApp = 3
 }

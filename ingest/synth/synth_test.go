@@ -2,6 +2,7 @@ package synth
 
 import (
 	"bytes"
+	"encoding/json"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -64,11 +65,11 @@ func TestGenerateDeterministic(t *testing.T) {
 	a, b, c := t.TempDir(), t.TempDir(), t.TempDir()
 	var steps []int
 	_, err := Generate(a, opt, func(done, total int) {
-		require.Equal(t, 3+3+2, total)
+		require.Equal(t, 3+3+2+2, total)
 		steps = append(steps, done)
 	})
 	require.NoError(t, err)
-	require.Equal(t, []int{1, 2, 3, 4, 5, 6, 7, 8}, steps)
+	require.Equal(t, []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, steps)
 	_, err = Generate(b, opt, nil)
 	require.NoError(t, err)
 	opt.Seed = 43
@@ -76,18 +77,31 @@ func TestGenerateDeterministic(t *testing.T) {
 	require.NoError(t, err)
 
 	ta, tb, tc := readTree(t, a), readTree(t, b), readTree(t, c)
-	require.Len(t, ta, 3*2+2+2) // 3 accounts x 2, 2 clusters, hr, manifest
 	require.Equal(t, len(ta), len(tb))
 	for name, data := range ta {
 		require.True(t, bytes.Equal(data, tb[name]), "%s differs between two runs with the same options", name)
 	}
-	differ := 0
+	top, saas, differ, saasDiffer := 0, 0, 0, 0
 	for name, data := range ta {
-		if !bytes.Equal(data, tc[name]) {
+		d := !bytes.Equal(data, tc[name])
+		if strings.HasPrefix(name, "okta"+string(filepath.Separator)) || strings.HasPrefix(name, "google"+string(filepath.Separator)) {
+			saas++
+			if d {
+				saasDiffer++
+			}
+			continue
+		}
+		top++
+		if d {
 			differ++
 		}
 	}
-	require.Equal(t, len(ta), differ, "a different seed must change every file")
+	require.Equal(t, 3*2+2+2, top) // 3 accounts x 2, 2 clusters, hr, manifest
+	require.Equal(t, top, differ, "a different seed must change every file")
+	// Okta and Google write one file per group, app and user; a few small
+	// ones (a role list) may coincide, most must change.
+	require.Greater(t, saas, 1000)
+	require.Greater(t, saasDiffer, saas*9/10, "a different seed must change the SaaS exports")
 }
 
 func TestManifestCountsMatchFiles(t *testing.T) {
@@ -182,6 +196,7 @@ func TestManifestCountsMatchFiles(t *testing.T) {
 		}
 	}
 	want.Teams = len(teams)
+	saasCountsFromFiles(t, o, &want)
 	want.Agents = m.Counts.Agents
 	want.Services = m.Counts.Services
 	require.Equal(t, want, m.Counts)
@@ -361,7 +376,7 @@ func TestGenerateSmallCompanies(t *testing.T) {
 			dir := t.TempDir()
 			m, err := Generate(dir, tc.opt, nil)
 			require.NoError(t, err)
-			require.Len(t, m.Planted, 18)
+			require.Len(t, m.Planted, 22)
 			o, err := readOutput(dir, m)
 			require.NoError(t, err)
 			require.Len(t, o.gaad, m.Options.AWSAccounts)
@@ -369,4 +384,71 @@ func TestGenerateSmallCompanies(t *testing.T) {
 			require.Equal(t, m.Options.Identities, m.Counts.People+m.Counts.Services+m.Counts.Agents)
 		})
 	}
+}
+
+// saasCountsFromFiles counts what the Okta and Google exports hold.
+func saasCountsFromFiles(t *testing.T, o *output, c *Counts) {
+	t.Helper()
+	list := func(path string) []map[string]any {
+		var v []map[string]any
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		require.NoError(t, json.Unmarshal(b, &v), path)
+		return v
+	}
+	glob := func(pattern string) []string {
+		m, err := filepath.Glob(filepath.Join(o.dir, pattern))
+		require.NoError(t, err)
+		return m
+	}
+	for _, u := range list(filepath.Join(o.dir, "okta", "users.json")) {
+		c.OktaUsers++
+		if _, ok := o.hr[u["profile"].(map[string]any)["email"].(string)]; !ok {
+			c.OktaOrphanUsers++
+		}
+	}
+	c.OktaGroups = len(list(filepath.Join(o.dir, "okta", "groups.json")))
+	for _, f := range glob("okta/groups/*/users.json") {
+		c.OktaMemberships += len(list(f))
+	}
+	for _, a := range list(filepath.Join(o.dir, "okta", "apps.json")) {
+		if a["name"] != "oidc_client" {
+			c.OktaApps++
+		}
+	}
+	for _, f := range glob("okta/apps/*/users.json") {
+		for _, au := range list(f) {
+			if au["scope"] == "USER" {
+				c.OktaDirectAssignments++
+			}
+		}
+	}
+	for _, f := range append(glob("okta/users/*/roles.json"), glob("okta/groups/*/roles.json")...) {
+		c.OktaAdminRoles += len(list(f))
+	}
+	for _, f := range glob("okta/users/*/grants.json") {
+		c.OktaGrants += len(list(f))
+	}
+	c.OktaAPITokens = len(list(filepath.Join(o.dir, "okta", "api-tokens.json")))
+
+	obj := func(path string) map[string]any {
+		var v map[string]any
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		require.NoError(t, json.Unmarshal(b, &v), path)
+		return v
+	}
+	c.GoogleUsers = len(obj(filepath.Join(o.dir, "google", "users.json"))["users"].([]any))
+	c.GoogleGroups = len(obj(filepath.Join(o.dir, "google", "groups.json"))["groups"].([]any))
+	for _, f := range glob("google/members/*.json") {
+		c.GoogleMemberships += len(obj(f)["members"].([]any))
+	}
+	clients := map[string]bool{}
+	for _, f := range glob("google/tokens/*.json") {
+		for _, it := range obj(f)["items"].([]any) {
+			c.GoogleTokens++
+			clients[it.(map[string]any)["clientId"].(string)] = true
+		}
+	}
+	c.GoogleClients = len(clients)
 }

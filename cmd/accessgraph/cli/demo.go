@@ -50,18 +50,31 @@ func newGenCmd(g *globals) *cobra.Command {
 	var out string
 	cmd := &cobra.Command{
 		Use:   "gen",
-		Short: "Generate a synthetic company's exports (AWS IAM, credential reports, Kubernetes RBAC)",
+		Short: "Generate a synthetic company's exports (AWS IAM, credential reports, Kubernetes RBAC, HR, Okta, Google Workspace)",
 		Long: `Generate a deterministic synthetic company: people in departments, groups, roles with
-trust policies, service accounts, AI agents, access keys of varied ages and known risky
-patterns (listed in manifest.json), written in the formats the connectors read.`,
+trust policies, service accounts, AI agents, access keys of varied ages, an Okta org (SSO
+apps, group and user assignments, admin roles, agents' OAuth consents), a Google Workspace
+(groups, third-party OAuth tokens with their scopes) and known risky patterns (listed in
+manifest.json), written in the formats the connectors read.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			m, err := g.generate(out, f)
 			if err != nil {
 				return err
 			}
+			c := m.Counts
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (%d AWS accounts, %d clusters, %d planted risks) to %s\n",
 				m.Company, len(m.Files.AWSAuthorizationDetails), len(m.Files.K8s), len(m.Planted), out)
+			fmt.Fprintf(cmd.OutOrStdout(), "  people %d (%d offboarded), services %d, agents %d, IAM users %d, roles %d\n",
+				c.People, c.OffboardedPeople, c.Services, c.Agents, c.IAMUsers, c.IAMRoles)
+			if m.Files.Okta != nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "  okta %s: users %d (%d orphaned), groups %d, memberships %d, apps %d, direct assignments %d\n",
+					m.Files.Okta.Org, c.OktaUsers, c.OktaOrphanUsers, c.OktaGroups, c.OktaMemberships, c.OktaApps, c.OktaDirectAssignments)
+			}
+			if m.Files.Google != nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "  google %s: users %d, groups %d, memberships %d, OAuth tokens %d (%d clients)\n",
+					m.Files.Google.Tenant, c.GoogleUsers, c.GoogleGroups, c.GoogleMemberships, c.GoogleTokens, c.GoogleClients)
+			}
 			return nil
 		},
 	}
