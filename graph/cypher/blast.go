@@ -17,7 +17,7 @@ type tierBest struct {
 	length    int    // steps; 0 means none found
 	principal string // for a direct ACCESS: the principal holding it
 	container string // for containment: the container it came through ("" when direct)
-	e         *rel  // the ACCESS or CONTAINS edge into the resource
+	e         *rel   // the ACCESS or CONTAINS edge into the resource
 }
 
 // reached is what a blast-radius query learns about one resource.
@@ -50,8 +50,8 @@ func (r *reached) top() graph.Privilege {
 
 // closure is a forward breadth-first search over traversal edges.
 type closure struct {
-	order  []string         // BFS order, the start first
-	dist   map[string]int   // steps from the start
+	order  []string        // BFS order, the start first
+	dist   map[string]int  // steps from the start
 	parent map[string]*rel // the edge a node was first reached by
 }
 

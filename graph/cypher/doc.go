@@ -1,23 +1,37 @@
-// Package cypher answers blast radius, paths and who-can-reach in Cypher on
-// the Neo4j system of record (graph/neo4jstore), returning exactly the
-// result types of graph/projection so that each engine is the other's
-// oracle.
+// Package cypher answers blast radius, paths and who-can-reach from the
+// Neo4j system of record (graph/neo4jstore) through Cypher, returning
+// exactly the result types of graph/projection so that each engine is the
+// other's oracle.
 //
 // The rule is the one of docs/DECISIONS.md D2: a path is traversal edges
 // (HAS_ACCOUNT, MEMBER_OF, HAS_ROLE, CAN_ASSUME, AUTHENTICATES, DELEGATES,
 // ESCALATES), then, for a resource, exactly one ACCESS edge, then CONTAINS
 // edges. OWNS is never followed.
 //
-// Every graph search is one Cypher statement built on quantified path
-// patterns and the ANY SHORTEST selector of Neo4j 5 (no APOC): "highest
-// privilege, then shortest witness" is one ANY SHORTEST search per privilege
-// tier, with the tier pinned by an inline predicate on the ACCESS (or final
-// ESCALATES) relationship, merged in Cypher by ORDER BY tier DESC,
-// length(p). Go only decodes the records, merges action sets and sorts the
-// way the projection does. Every query is parameterised; the only text built
-// at run time is relationship-type lists from graph.EdgeKind constants and,
-// for Paths, the quantifier bound (a validated integer: Cypher does not take
-// a parameter there).
+// Every search is layered and driven from Go: one parameterised Cypher
+// statement per level reads the relationships around the whole frontier
+// (UNWIND $ids AS id MATCH (:Node {id: id})-[r:HAS_ACCOUNT|...]->(m) ...),
+// each start found through the unique index on :Node(id), while the
+// visited set, distances and parent edges stay in Go for the duration of
+// one read transaction. Nothing is kept between queries: every answer
+// comes from the database at query time.
+//
+//   - BlastRadius: a forward breadth-first search over traversal edges
+//     reads the ACCESS edges of every principal the start acts as; the
+//     resources below them are read level by level over CONTAINS edges,
+//     and access passes down them keeping each tier's shortest length.
+//   - WhoCanReach: the target's containers (reverse CONTAINS levels), the
+//     last steps into them, then one reverse breadth-first search per
+//     privilege tier, highest first, reading each level's incoming
+//     relationships once.
+//   - Paths: the target's containers and the nodes the start reaches
+//     within the depth bound (forward levels); within those, each node's
+//     distance to the target; then a depth-first enumeration that enters
+//     only nodes that can still reach the target in the steps left.
+//
+// Relationships are ordered as the projection's compressed rows are (edge
+// kind, then node ID), so witnesses and the order of paths within one
+// length are the projection's, not only equally short ones.
 //
 // Compare runs the same sample of queries through both engines and reports
 // latency per engine and their ratio, for the CLI and the benchmarks.

@@ -16,7 +16,7 @@ import (
 // access passes down to it (CONTAINS edges), in breadth-first order.
 type chain struct {
 	order []string
-	dist  map[string]int   // CONTAINS steps down to the target
+	dist  map[string]int  // CONTAINS steps down to the target
 	next  map[string]*rel // the CONTAINS edge one step towards the target
 }
 
@@ -94,9 +94,9 @@ type reverse struct {
 	v     *view
 	chain *chain
 	limit int
-	dist  map[string]int   // this tier's distances
+	dist  map[string]int  // this tier's distances
 	next  map[string]*rel // the edge one step towards the target (kept across tiers)
-	seen  map[string]bool  // listed already (at a higher tier)
+	seen  map[string]bool // listed already (at a higher tier)
 }
 
 // search runs a breadth-first search backwards over traversal edges from
