@@ -3,7 +3,6 @@ package projection
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/accessgraph/accessgraph/graph"
 )
@@ -341,7 +340,7 @@ func (s *Snapshot) WhoCanReach(q WhoCanReachQuery) (*WhoCanReachResult, error) {
 		if x.dist != y.dist {
 			return int(x.dist - y.dist)
 		}
-		return strings.Compare(s.nodes[x.u].ID, s.nodes[y.u].ID)
+		return int(x.u - y.u) // dense ids follow node IDs
 	})
 	res.Reachers = make([]Reacher, len(hits))
 	for i, h := range hits {

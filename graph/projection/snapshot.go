@@ -254,10 +254,17 @@ func (b *builder) finish() *Snapshot {
 	b.nodes = slices.Clip(b.nodes)
 	s := &Snapshot{nodes: b.nodes, strs: slices.Clip(b.strs), attrs: slices.Clip(b.attrs)}
 	b.strIdx, b.words, b.attrIdx = nil, nil, nil
+	// A map resolves edge endpoints faster than binary search while
+	// building; the snapshot keeps no map (it would cost more than the node
+	// records themselves).
+	index := make(map[string]int32, len(s.nodes))
+	for i := range s.nodes {
+		index[s.nodes[i].ID] = int32(i)
+	}
 	dense := make([]denseEdge, 0, len(b.edges))
 	for _, e := range b.edges {
-		f, okf := s.find(e.from)
-		t, okt := s.find(e.to)
+		f, okf := index[e.from]
+		t, okt := index[e.to]
 		if !okf || !okt {
 			b.dangling++
 			continue
