@@ -30,7 +30,7 @@ type Company struct {
 }
 
 // LoadCompany generates the company for (identities, seed) into dir, or
-// reuses what an earlier call wrote there, and parses it with the real
+// reuses what an earlier call of the same generator version wrote there, and parses it with the real
 // connectors. levels may be nil (the verb heuristic rates actions).
 func LoadCompany(dir string, identities int, seed int64, levels *aws.ActionLevels) (*Company, error) {
 	c := &Company{Dir: dir}
@@ -40,7 +40,7 @@ func LoadCompany(dir string, identities int, seed int64, levels *aws.ActionLevel
 		if err := json.Unmarshal(raw, &m); err != nil {
 			return nil, fmt.Errorf("read %s: %w", mpath, err)
 		}
-		if m.Options.Identities == identities && m.Options.Seed == seed {
+		if m.Generator == synth.GeneratorVersion && m.Options.Identities == identities && m.Options.Seed == seed {
 			c.Manifest = &m
 		}
 	}

@@ -330,19 +330,6 @@ func (s *Snapshot) witness(w *workspace, accs *accTable, r int32, p graph.Privil
 	return wp
 }
 
-// unionSorted merges two sorted string sets.
-func unionSorted(a, b []string) []string {
-	if len(b) == 0 {
-		return a
-	}
-	if len(a) == 0 {
-		return b
-	}
-	out := append(slices.Clone(a), b...)
-	slices.Sort(out)
-	return slices.Compact(out)
-}
-
 func newTotals() Totals {
 	return Totals{ByPrivilege: map[graph.Privilege]int{}, BySensitivity: map[graph.Sensitivity]int{}}
 }

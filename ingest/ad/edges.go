@@ -268,7 +268,7 @@ func (bd *builder) dcsync() {
 	memo := map[string]map[string][]string{}
 	// held returns right -> holders (the node or its groups) for id.
 	var held func(id string) map[string][]string
-	held = func(id string) map[string][]string {
+	held = func(id string) map[string][]string { //nolint:staticcheck // recursive: must be declared first
 		if m, ok := memo[id]; ok {
 			return m
 		}

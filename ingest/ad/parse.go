@@ -3,6 +3,7 @@ package ad
 import (
 	"archive/zip"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -232,7 +233,7 @@ func zipFiles(path string) ([]File, error) {
 			return nil, fmt.Errorf("zip member %s: %w", zf.Name, err)
 		}
 		data, err := io.ReadAll(io.LimitReader(rc, 4<<30))
-		rc.Close()
+		_ = rc.Close() // read-only member: ReadAll already reported any error
 		if err != nil {
 			return nil, fmt.Errorf("zip member %s: %w", zf.Name, err)
 		}
@@ -331,7 +332,7 @@ func (o *object) validate() error {
 	}
 	d, _ := o.Properties["domain"].(string)
 	if d == "" {
-		return fmt.Errorf("Properties.domain: missing (every SharpHound object names its domain)")
+		return errors.New("Properties.domain: missing (every SharpHound object names its domain)") //nolint:staticcheck // starts with the JSON path
 	}
 	o.domain = strings.ToUpper(d)
 	for i, a := range o.Aces {

@@ -300,7 +300,7 @@ func (m *model) parsePolicies(raws []json.RawMessage) error {
 		}
 		var doc *policyDoc
 		for j, v := range p.PolicyVersionList {
-			if v.VersionID != p.DefaultVersionID && !(p.DefaultVersionID == "" && v.IsDefaultVersion) {
+			if v.VersionID != p.DefaultVersionID && (p.DefaultVersionID != "" || !v.IsDefaultVersion) {
 				continue
 			}
 			d, err := parsePolicy(fmt.Sprintf("%s.PolicyVersionList[%d].Document", path, j), v.Document, identityDoc)

@@ -107,7 +107,7 @@ func (bl *builder) trust() map[string]bool {
 				continue
 			}
 			for id, c := range cands {
-				if !st.namesAction(c.action) || !denyNames(st, c, bl.m.account) {
+				if !st.namesAction(c.action) || !denyNames(st, c) {
 					continue
 				}
 				if st.condition != "" {
@@ -130,7 +130,7 @@ func (bl *builder) trust() map[string]bool {
 }
 
 // denyNames reports whether a Deny trust statement names candidate c.
-func denyNames(st *statement, c *candidate, account string) bool {
+func denyNames(st *statement, c *candidate) bool {
 	named := false
 	for _, p := range st.principals {
 		switch {

@@ -89,14 +89,13 @@ func (bl *builder) repoID(id int64) string { return bl.pre + "repo:" + strconv.F
 func (bl *builder) appID(id int64) string {
 	return bl.pre + "installation:" + strconv.FormatInt(id, 10)
 }
-func (bl *builder) patID(id int64) string     { return bl.pre + "pat:" + strconv.FormatInt(id, 10) }
-func (bl *builder) orgID() string             { return bl.pre + "org" }
-func (bl *builder) settingsID() string        { return bl.pre + "org-settings" }
-func (bl *builder) adminRoleID() string       { return bl.pre + "role:org-admin" }
-func (bl *builder) membersGroupID() string    { return bl.pre + "members" }
-func (bl *builder) edge(e graph.Edge)         { bl.b.AddEdge(e); bl.note(e) }
-func lowerLogin(u *simpleUser) string         { return strings.ToLower(u.Login) }
-func (bl *builder) hasUser(login string) bool { _, ok := bl.users[strings.ToLower(login)]; return ok }
+func (bl *builder) patID(id int64) string  { return bl.pre + "pat:" + strconv.FormatInt(id, 10) }
+func (bl *builder) orgID() string          { return bl.pre + "org" }
+func (bl *builder) settingsID() string     { return bl.pre + "org-settings" }
+func (bl *builder) adminRoleID() string    { return bl.pre + "role:org-admin" }
+func (bl *builder) membersGroupID() string { return bl.pre + "members" }
+func (bl *builder) edge(e graph.Edge)      { bl.b.AddEdge(e); bl.note(e) }
+func lowerLogin(u *simpleUser) string      { return strings.ToLower(u.Login) }
 
 // note records traversal and ACCESS edges for ownerReach.
 func (bl *builder) note(e graph.Edge) {

@@ -69,7 +69,7 @@ func readExport(s *snapshot, dir string) error {
 	if st, err := os.Stat(dir); err != nil {
 		return fmt.Errorf("github export: %w", err)
 	} else if !st.IsDir() {
-		return fmt.Errorf("github export %s: not a directory, expected a directory holding %s, %s, %s ...",
+		return fmt.Errorf("github export %s: not a directory, expected a directory holding %s, %s, %s and the other export files",
 			dir, FileMembers, FileAdmins, FileRepos)
 	}
 	p := func(parts ...string) string { return filepath.Join(append([]string{dir}, parts...)...) }

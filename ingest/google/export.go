@@ -186,7 +186,7 @@ func decodeArray(data []byte, v *[]json.RawMessage) error {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		line, col := jsonerr.Position(data, se.Offset)
-		return fmt.Errorf("malformed JSON at byte %d (line %d, column %d): %v", se.Offset, line, col, se)
+		return fmt.Errorf("malformed JSON at byte %d (line %d, column %d): %w", se.Offset, line, col, se)
 	}
 	if err != nil {
 		return fmt.Errorf("expected a JSON array of list responses: %w", err)

@@ -25,7 +25,7 @@ func Unmarshal(data []byte, v any, unfinished string) error {
 		return fmt.Errorf("truncated JSON (%d bytes): the body ends before the %s does", len(data), unfinished)
 	case errors.As(err, &se):
 		line, col := Position(data, se.Offset)
-		return fmt.Errorf("malformed JSON at byte %d (line %d, column %d): %v", se.Offset, line, col, se)
+		return fmt.Errorf("malformed JSON at byte %d (line %d, column %d): %w", se.Offset, line, col, se)
 	case errors.As(err, &te):
 		line, col := Position(data, te.Offset)
 		return fmt.Errorf("field %s (line %d, column %d): got JSON %s, expected %s", te.Field, line, col, te.Value, te.Type)

@@ -235,8 +235,8 @@ func (b *builder) addRBAC(o object) error {
 // namespaced Roles cannot name nonResourceURLs.
 func validateRules(o object, what string, rules []rbacv1.PolicyRule, namespaced bool) error {
 	for i, r := range rules {
-		fail := func(format string, args ...any) error {
-			e := o.errorf(nil, format, args...)
+		fail := func(msg string) error {
+			e := o.errorf(nil, "%s", msg)
 			e.Object = what
 			e.Msg = fmt.Sprintf("rules[%d].%s", i, e.Msg)
 			return e
