@@ -45,8 +45,12 @@ func (g *globals) scoreStore(ctx context.Context, st graph.Store, policyPath str
 
 // startReview opens the review queue's decision store beside the graph
 // store and fills the queue in the background, so the server starts at once
-// (reviewQueue is empty until the first scoring ends).
-func (g *globals) startReview(ctx context.Context, st graph.Store, policyPath string) (*review.Service, error) {
+// (reviewQueue is empty until the first scoring ends). After scoring, the
+// advisor (nil: none configured) is asked about the top of the queue within
+// the bounds of af; items show their advice as it comes, or why there is
+// none.
+func (g *globals) startReview(ctx context.Context, st graph.Store, policyPath string, adv *risk.Advisor,
+	af adviceFlags) (*review.Service, error) {
 	if err := os.MkdirAll(g.storeDir, 0o700); err != nil {
 		return nil, fmt.Errorf("review queue: %w", err)
 	}
@@ -66,7 +70,7 @@ func (g *globals) startReview(ctx context.Context, st graph.Store, policyPath st
 			}
 			return
 		}
-		svc.Load(res, nil)
+		g.adviseQueue(ctx, svc, res, adv, af)
 	}()
 	return svc, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/accessgraph/accessgraph/gql"
 	"github.com/accessgraph/accessgraph/graph"
 	"github.com/accessgraph/accessgraph/graph/projection"
+	"github.com/accessgraph/accessgraph/graph/risk"
 	"github.com/accessgraph/accessgraph/ingest/config"
 	"github.com/accessgraph/accessgraph/ingest/schedule"
 )
@@ -26,6 +27,7 @@ type serveFlags struct {
 	config     string
 	tokenFile  string
 	token      string
+	advice     adviceFlags
 }
 
 func (f *serveFlags) register(cmd *cobra.Command) {
@@ -34,6 +36,7 @@ func (f *serveFlags) register(cmd *cobra.Command) {
 		"highest GraphQL query cost accepted")
 	cmd.Flags().StringVar(&f.tokenFile, "api-token-file", "",
 		"file holding the API token /graphql requires (else env "+EnvAPIToken+", else server.token)")
+	f.advice.register(cmd.Flags())
 }
 
 // EnvAPIToken holds the API token /graphql requires.
@@ -151,7 +154,15 @@ func (g *globals) serveWith(ctx context.Context, st graph.Store, f serveFlags, c
 		defer sched.Stop()
 		r.Syncs = sched
 	}
-	svc, err := g.startReview(ctx, st, "")
+	pol, err := risk.DefaultPolicy()
+	if err != nil {
+		return err
+	}
+	adv, err := newAdvisor(f.advice, pol.LLM.MaxRaise)
+	if err != nil {
+		return err
+	}
+	svc, err := g.startReview(ctx, st, "", adv, f.advice)
 	if err != nil {
 		return err
 	}
