@@ -158,8 +158,12 @@ func (c *company) generateAWS(dir string, idx int, counts *Counts) ([]Plant, err
 }
 
 func (g *awsGen) writeAll() error {
-	g.cw.Write(credentialReportHeader)
-	g.writeRootRow()
+	if err := g.cw.Write(credentialReportHeader); err != nil {
+		return fmt.Errorf("write %s: %w", g.credPath, err)
+	}
+	if err := g.writeRootRow(); err != nil {
+		return err
+	}
 
 	g.gw.list("UserDetailList")
 	if err := g.writeUsers(); err != nil {
@@ -267,10 +271,10 @@ func (g *awsGen) depts() []int {
 
 func (p *person) teamAccount(c *company) int { return c.teams[p.team].account }
 
-func (g *awsGen) writeRootRow() {
+func (g *awsGen) writeRootRow() error {
 	g.counts.CredentialReportRows++
 	na := "N/A"
-	g.cw.Write([]string{"<root_account>", "arn:aws:iam::" + g.acct() + ":root", ts(g.created),
+	return g.cw.Write([]string{"<root_account>", "arn:aws:iam::" + g.acct() + ":root", ts(g.created),
 		"not_supported", ts(g.c.daysAgo(int32(40+g.r.IntN(300)), g.idx)), "not_supported", "not_supported",
 		"true", "false", na, na, na, na, "false", na, na, na, na, "false", na, "false", na})
 }

@@ -57,14 +57,13 @@ type team struct {
 // app is a service identity: an application with an AWS role, maybe a legacy
 // IAM user and, when its team has a namespace, a Kubernetes service account.
 type app struct {
-	name     string
-	team     int
-	runtime  string // "k8s", "ec2" or "lambda"
-	iamUser  bool   // legacy svc-<name> IAM user with access keys
-	irsa     bool   // k8s service account annotated with the app role
-	created  int32  // days before Now
-	bucket   string // S3 bucket of the app
-	tableSfx string
+	name    string
+	team    int
+	runtime string // "k8s", "ec2" or "lambda"
+	iamUser bool   // legacy svc-<name> IAM user with access keys
+	irsa    bool   // k8s service account annotated with the app role
+	created int32  // days before Now
+	bucket  string // S3 bucket of the app
 }
 
 // agent is an AI agent acting on behalf of one person.

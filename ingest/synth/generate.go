@@ -28,7 +28,7 @@ func Generate(dir string, opt Options, progress func(done, total int)) (*Manifes
 		return nil, err
 	}
 	for _, sub := range []string{"aws", "k8s", "hr"} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o750); err != nil {
 			return nil, fmt.Errorf("create output dir: %w", err)
 		}
 	}
@@ -79,7 +79,7 @@ func Generate(dir string, opt Options, progress func(done, total int)) (*Manifes
 	if err != nil {
 		return nil, fmt.Errorf("encode manifest: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), append(b, '\n'), 0o644); err != nil { //nolint:gosec // the manifest is shared like the exports it lists
 		return nil, fmt.Errorf("write manifest: %w", err)
 	}
 	step()

@@ -229,9 +229,9 @@ func (g *googleGen) buildGroups() {
 		g.addGroup(gGroup{email: "office-" + offices[o] + "@" + c.domain, name: "Office " + offices[o],
 			desc: "People based in " + offices[o], users: byOffice[o]})
 	}
-	// Discussion and project lists: heavy-tailed sizes, about ten per person;
-	// a few include outside partners.
-	const perPerson, meanSize = 10, 24
+	// Discussion and project lists: heavy-tailed sizes, about a dozen per
+	// person; a few include outside partners.
+	const perPerson, meanSize = 12, 24
 	n := max(4, len(activeAll)*perPerson/meanSize)
 	for k := range n {
 		home := r.IntN(len(departments))
@@ -373,7 +373,7 @@ func (g *googleGen) writeRoles() error {
 	assign := func(role int, pi int32) {
 		as = append(as, gAssignJSON{Kind: "admin#directory#roleAssignment",
 			RoleAssignmentID: digits(fmt.Sprintf("gra:%d:%d", role, pi), 17), RoleID: roles[role].RoleID,
-			AssignedTo: c.googleUserID(pi), AssigneeType: "user", ScopeType: "CUSTOMER"})
+			AssignedTo: c.googleUserID(pi), AssigneeType: "USER", ScopeType: "CUSTOMER"})
 	}
 	for _, pi := range g.superIDs {
 		assign(0, pi)
@@ -397,14 +397,11 @@ func (g *googleGen) writeRoles() error {
 	if err := writeJSON(filepath.Join(g.root, "roles.json"), map[string]any{"kind": "admin#directory#roles", "items": roles}); err != nil {
 		return err
 	}
-	for i := range as {
-		as[i].AssigneeType = "USER"
-	}
 	return writeJSON(filepath.Join(g.root, "roleassignments.json"),
 		map[string]any{"kind": "admin#directory#roleAssignments", "items": as})
 }
 
-// writeTokens writes each active person's OAuth tokens: about eight apps
+// writeTokens writes each active person's OAuth tokens: about nine apps
 // per person by popularity, the agents' clients on their person, and the
 // planted broad grant.
 func (g *googleGen) writeTokens() error {
@@ -438,7 +435,7 @@ func (g *googleGen) writeTokens() error {
 		if !g.active(pi) {
 			continue
 		}
-		n := min(int(r.ExpFloat64()*8), 60)
+		n := min(int(r.ExpFloat64()*9.5), 60)
 		picked := make([]int, 0, n+2)
 		for range n {
 			x := r.Float64() * total
@@ -523,7 +520,7 @@ func (g *googleGen) plantBroad(pi int32, a oauthApp) {
 
 // writeJSON writes v as one JSON document (a list response).
 func writeJSON(path string, v any) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
 	}
 	f, err := os.Create(path)

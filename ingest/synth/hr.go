@@ -48,7 +48,9 @@ func (c *company) writeHR(dir string, counts *Counts) (string, error) {
 	defer f.Close()
 	b := bufio.NewWriterSize(f, 1<<20)
 	w := csv.NewWriter(b)
-	w.Write(hrHeader)
+	if err := w.Write(hrHeader); err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
 	for i := range c.people {
 		pi := int32(i)
 		p := &c.people[i]
@@ -65,9 +67,11 @@ func (c *company) writeHR(dir string, counts *Counts) (string, error) {
 			counts.OffboardedPeople++
 		}
 		counts.People++
-		w.Write([]string{"E" + strconv.Itoa(100000+i), c.email(pi), capitalize(firstNames[p.first]),
+		if err := w.Write([]string{"E" + strconv.Itoa(100000+i), c.email(pi), capitalize(firstNames[p.first]),
 			capitalize(lastNames[p.last]), departments[p.dept], teamName, c.title(pi), mgr, status,
-			c.daysAgo(p.hireDays, 0).Format("2006-01-02"), term})
+			c.daysAgo(p.hireDays, 0).Format("2006-01-02"), term}); err != nil {
+			return "", fmt.Errorf("write %s: %w", path, err)
+		}
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {

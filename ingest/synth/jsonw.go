@@ -32,18 +32,18 @@ func newObjWriter(w *bufio.Writer) *objWriter {
 	o.enc = json.NewEncoder(&o.buf)
 	o.enc.SetEscapeHTML(false)
 	o.enc.SetIndent("        ", "    ")
-	o.w.WriteString("{")
+	o.put("{")
 	return o
 }
 
 // list starts the array value of key.
 func (o *objWriter) list(key string) {
 	if o.keys > 0 {
-		o.w.WriteString(",")
+		o.put(",")
 	}
 	o.keys++
 	o.items = 0
-	fmt.Fprintf(o.w, "\n    %q: [", key)
+	o.put(fmt.Sprintf("\n    %q: [", key))
 }
 
 // item appends one element to the current array.
@@ -53,25 +53,25 @@ func (o *objWriter) item(v any) error {
 		return fmt.Errorf("encode json: %w", err)
 	}
 	if o.items > 0 {
-		o.w.WriteString(",")
+		o.put(",")
 	}
 	o.items++
 	o.written++
-	o.w.WriteString("\n        ")
-	o.w.Write(bytes.TrimRight(o.buf.Bytes(), "\n"))
+	o.put("\n        ")
+	o.putb(bytes.TrimRight(o.buf.Bytes(), "\n"))
 	return nil
 }
 
 // end closes the current array.
 func (o *objWriter) end() {
 	if o.items > 0 {
-		o.w.WriteString("\n    ")
+		o.put("\n    ")
 	}
-	o.w.WriteString("]")
+	o.put("]")
 }
 
 // close closes the object.
-func (o *objWriter) close() { o.w.WriteString("\n}\n") }
+func (o *objWriter) close() { o.put("\n}\n") }
 
 // awsID returns a stable 21-character IAM unique ID with the given 4-letter
 // prefix (AIDA users, AGPA groups, AROA roles, ANPA policies, AIPA instance
@@ -79,7 +79,7 @@ func (o *objWriter) close() { o.w.WriteString("\n}\n") }
 func awsID(prefix, key string) string {
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 	h := fnv.New64a()
-	h.Write([]byte(key))
+	_, _ = h.Write([]byte(key)) // a hash never fails to write
 	a := mix64(h.Sum64())
 	b := mix64(a ^ 0x5f)
 	var sb strings.Builder
@@ -128,7 +128,7 @@ func newArrWriter(w *bufio.Writer) *arrWriter {
 	a := &arrWriter{w: w}
 	a.enc = json.NewEncoder(&a.buf)
 	a.enc.SetEscapeHTML(false)
-	a.w.WriteString("[")
+	a.put("[")
 	return a
 }
 
@@ -145,19 +145,19 @@ func (a *arrWriter) item(v any) error {
 // raw appends an element already encoded.
 func (a *arrWriter) raw(b []byte) {
 	if a.items > 0 {
-		a.w.WriteString(",")
+		a.put(",")
 	}
 	a.items++
-	a.w.WriteString("\n")
-	a.w.Write(b)
+	a.put("\n")
+	a.putb(b)
 }
 
 // close ends the array.
 func (a *arrWriter) close() {
 	if a.items > 0 {
-		a.w.WriteString("\n")
+		a.put("\n")
 	}
-	a.w.WriteString("]\n")
+	a.put("]\n")
 }
 
 // idChars is the alphabet of Okta-style object ids.
@@ -168,7 +168,7 @@ const idChars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 // followed by characters derived from key.
 func oktaID(prefix, key string) string {
 	h := fnv.New64a()
-	h.Write([]byte(key))
+	_, _ = h.Write([]byte(key)) // a hash never fails to write
 	a := mix64(h.Sum64())
 	b := mix64(a ^ 0x2b)
 	var sb strings.Builder
@@ -211,3 +211,10 @@ func lowerID(key string, n int) string {
 	}
 	return sb.String()[:n]
 }
+
+// put and putb write to the buffered writer: bufio.Writer keeps the first
+// error and returns it from Flush, which every caller checks.
+func (o *objWriter) put(s string)  { _, _ = o.w.WriteString(s) }
+func (o *objWriter) putb(b []byte) { _, _ = o.w.Write(b) }
+func (a *arrWriter) put(s string)  { _, _ = a.w.WriteString(s) }
+func (a *arrWriter) putb(b []byte) { _, _ = a.w.Write(b) }

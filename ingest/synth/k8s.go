@@ -93,10 +93,10 @@ func (k *k8sGen) emit(o *kobj) error {
 		return fmt.Errorf("%s %s: %w", o.Kind, o.Metadata.Name, err)
 	}
 	if k.docs > 0 {
-		k.w.WriteString("---\n")
+		_, _ = k.w.WriteString("---\n") // bufio keeps the error for Flush, which is checked
 	}
 	k.docs++
-	k.w.Write(b)
+	_, _ = k.w.Write(b)
 	switch o.Kind {
 	case "Namespace":
 		k.counts.Namespaces++

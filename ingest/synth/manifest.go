@@ -125,9 +125,13 @@ type Counts struct {
 	GoogleClients int `json:"googleClients"`
 }
 
-// Plant is one known risky pattern placed in the exports. IDs are AWS ARNs,
-// or "<Kind>/<namespace>/<name>" (cluster-scoped: "<Kind>/<name>") for
-// Kubernetes objects and "User/<name>", "Group/<name>" for RBAC subjects.
+// Plant is one known risky pattern placed in the exports. IDs are AWS ARNs
+// (an access key: "<user ARN>#access_key_1", as the credential report
+// connector names it), or "<Kind>/<namespace>/<name>" (cluster-scoped:
+// "<Kind>/<name>") for Kubernetes objects and "User/<name>", "Group/<name>"
+// for RBAC subjects, or for Okta and Google the graph node IDs their
+// connectors produce ("okta:<org>:user:<id>", "google:<tenant>:grant:<user
+// id>:<client id>").
 type Plant struct {
 	// ID names the plant, unique within a manifest.
 	ID string `json:"id"`
@@ -135,7 +139,8 @@ type Plant struct {
 	Kind string `json:"kind"`
 	// Description says in words what is planted and what is expected.
 	Description string `json:"description"`
-	// Source is "aws:<account id>" or "k8s:<cluster>"; File is its export.
+	// Source is "aws:<account id>", "k8s:<cluster>", "okta:<org>" or
+	// "google:<tenant>"; File is its export.
 	Source string `json:"source"`
 	File   string `json:"file"`
 	// Principal is who holds the access (ARN or RBAC subject).
@@ -178,8 +183,8 @@ const (
 	PlantAdminWithoutMFA         = "admin-without-mfa"
 	PlantIRSAAdmin               = "irsa-admin"
 	PlantK8sSAClusterAdmin       = "k8s-sa-cluster-admin"
-	PlantK8sSecretsAuthenticated = "k8s-secrets-authenticated"
-	PlantK8sAggregatedSecrets    = "k8s-aggregated-secrets"
+	PlantK8sSecretsAuthenticated = "k8s-secrets-authenticated" //nolint:gosec // a pattern name, not a credential
+	PlantK8sAggregatedSecrets    = "k8s-aggregated-secrets"    //nolint:gosec // a pattern name, not a credential
 	PlantK8sOffboardedBinding    = "k8s-offboarded-binding"
 	PlantK8sImpersonate          = "k8s-impersonate"
 	PlantK8sAgentDelegation      = "k8s-agent-delegation"

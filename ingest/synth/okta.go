@@ -2,6 +2,7 @@ package synth
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -55,6 +56,23 @@ type oktaUserJSON struct {
 	LastLogin     *string         `json:"lastLogin"`
 	LastUpdated   string          `json:"lastUpdated"`
 	Profile       oktaProfileJSON `json:"profile"`
+}
+
+// oktaMemberJSON is a user as a group's member list gives it here: the
+// fields that identify the user (the API returns the whole user; the
+// connector reads users from users.json and only ids and statuses from
+// member lists, so the lists stay a third of the size).
+type oktaMemberJSON struct {
+	ID        string  `json:"id"`
+	Status    string  `json:"status"`
+	Created   string  `json:"created"`
+	LastLogin *string `json:"lastLogin"`
+	Profile   struct {
+		FirstName string `json:"firstName"`
+		LastName  string `json:"lastName"`
+		Email     string `json:"email"`
+		Login     string `json:"login"`
+	} `json:"profile"`
 }
 
 type oktaGroupJSON struct {
@@ -297,8 +315,9 @@ func (g *oktaGen) buildGroups() {
 	for o := range byOffice {
 		g.addGroup("Office - "+offices[o], "People based in "+offices[o], "OKTA_GROUP", 2500, byOffice[o])
 	}
-	// Project and interest groups: heavy-tailed sizes, about eight per person.
-	const perPerson, meanSize = 8, 24
+	// Project and interest groups: heavy-tailed sizes, about a dozen per
+	// person (fewer once the largest are capped).
+	const perPerson, meanSize = 12, 24
 	n := max(4, len(g.all)*perPerson/meanSize)
 	for k := range n {
 		home := r.IntN(len(departments))
@@ -387,10 +406,10 @@ func (g *oktaGen) buildApps() {
 		}
 	}
 	g.roles[g.orphan] = append(g.roles[g.orphan], g.role("SUPER_ADMIN", "USER", g.users[g.orphan].email, 1))
-	// Direct (scope USER) assignments: a few per active person.
+	// Direct (scope USER) assignments: about five per active person.
 	g.direct = make([][]int32, len(g.apps))
 	for _, ui := range g.all {
-		for range r.IntN(9) {
+		for range r.IntN(11) {
 			ai := 1 + r.IntN(len(g.apps)-1)
 			g.direct[ai] = append(g.direct[ai], ui)
 		}
@@ -425,7 +444,7 @@ func writeList[T any](path string, items []T) error {
 }
 
 func writeArray(path string, fill func(a *arrWriter) error) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
 	}
 	f, err := os.Create(path)
@@ -469,14 +488,23 @@ func (g *oktaGen) userJSON(u *oktaUser) oktaUserJSON {
 
 func (g *oktaGen) write() error {
 	root := g.root
-	// users.json, and each user's rendering reused in group member lists.
+	// users.json, and each user's member-list rendering, reused in every
+	// group it belongs to.
 	rendered := make([][]byte, len(g.users))
 	if err := writeArray(filepath.Join(root, "users.json"), func(a *arrWriter) error {
 		for i := range g.users {
-			if err := a.item(g.userJSON(&g.users[i])); err != nil {
+			j := g.userJSON(&g.users[i])
+			if err := a.item(j); err != nil {
 				return err
 			}
-			rendered[i] = append([]byte(nil), a.buf.Bytes()[:a.buf.Len()-1]...)
+			m := oktaMemberJSON{ID: j.ID, Status: j.Status, Created: j.Created, LastLogin: j.LastLogin}
+			m.Profile.FirstName, m.Profile.LastName = j.Profile.FirstName, j.Profile.LastName
+			m.Profile.Email, m.Profile.Login = j.Profile.Email, j.Profile.Login
+			b, err := json.Marshal(m)
+			if err != nil {
+				return fmt.Errorf("encode json: %w", err)
+			}
+			rendered[i] = b
 		}
 		return nil
 	}); err != nil {
@@ -510,10 +538,10 @@ func (g *oktaGen) write() error {
 			g.counts.OktaAdminRoles++
 		}
 	}
-	return g.writeApps(rendered)
+	return g.writeApps()
 }
 
-func (g *oktaGen) writeApps(_ [][]byte) error {
+func (g *oktaGen) writeApps() error {
 	c, root := g.c, g.root
 	aj := make([]oktaAppJSON, 0, len(g.apps)+len(c.agents))
 	for ai, a := range g.apps {

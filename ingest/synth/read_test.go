@@ -46,7 +46,7 @@ type k8sObject struct {
 var (
 	sharedOnce sync.Once
 	sharedOut  *output
-	sharedErr  error
+	errShared  error
 	sharedDir  string
 )
 
@@ -54,17 +54,17 @@ var (
 func shared(t *testing.T) *output {
 	t.Helper()
 	sharedOnce.Do(func() {
-		sharedDir, sharedErr = os.MkdirTemp("", "synth-shared-")
-		if sharedErr != nil {
+		sharedDir, errShared = os.MkdirTemp("", "synth-shared-")
+		if errShared != nil {
 			return
 		}
 		var m *Manifest
-		m, sharedErr = Generate(sharedDir, Options{Identities: 1000, Seed: 7, AWSAccounts: 2, Clusters: 2}, nil)
-		if sharedErr == nil {
-			sharedOut, sharedErr = readOutput(sharedDir, m)
+		m, errShared = Generate(sharedDir, Options{Identities: 1000, Seed: 7, AWSAccounts: 2, Clusters: 2}, nil)
+		if errShared == nil {
+			sharedOut, errShared = readOutput(sharedDir, m)
 		}
 	})
-	require.NoError(t, sharedErr)
+	require.NoError(t, errShared)
 	return sharedOut
 }
 

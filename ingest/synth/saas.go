@@ -102,7 +102,6 @@ var thirdPartyBase = []struct {
 	{"Clockwise", []string{"openid", "userinfo.email", "calendar", "calendar.settings.readonly"}},
 	{"Otter.ai", []string{"openid", "userinfo.email", "calendar.events.readonly", "contacts.readonly"}},
 	{"HubSpot Sales", []string{"openid", "userinfo.email", "gmail.readonly", "gmail.send", "contacts.readonly"}},
-	{"Superhuman", []string{"openid", "userinfo.email", "https://mail.google.com/", "contacts", "calendar"}},
 	{"Dropbox", []string{"openid", "userinfo.email", "drive.readonly"}},
 	{"Postman", []string{"openid", "userinfo.email", "userinfo.profile"}},
 	{"JetBrains Account", []string{"openid", "userinfo.email"}},
@@ -112,7 +111,6 @@ var thirdPartyBase = []struct {
 	{"Fireflies.ai", []string{"openid", "userinfo.email", "calendar.readonly", "drive.file"}},
 	{"Coda", []string{"openid", "userinfo.email", "drive.readonly", "spreadsheets"}},
 	{"Airtable", []string{"openid", "userinfo.email", "drive.file"}},
-	{"Mailtrack", []string{"openid", "userinfo.email", "gmail.modify"}},
 	{"Mural", []string{"openid", "userinfo.email", "userinfo.profile"}},
 	{"Pipedrive", []string{"openid", "userinfo.email", "gmail.readonly", "contacts.readonly", "calendar"}},
 }
