@@ -376,8 +376,8 @@ func (ex *extractor) direct(i int32) {
 		for _, ei := range x.out[u] {
 			e := &x.edges[ei]
 			t := x.pos[e.To]
-			switch {
-			case e.Kind == graph.EdgeAccess:
+			switch e.Kind {
+			case graph.EdgeAccess:
 				if e.Privilege > f.standing && len(e.Conditions) == 0 && !assumeOnly(e.Actions) {
 					f.standing = e.Privilege
 				}
@@ -395,18 +395,18 @@ func (ex *extractor) direct(i int32) {
 						f.holdings[v] = e.Privilege
 					}
 				}
-			case e.Kind == graph.EdgeEscalates:
+			case graph.EdgeEscalates:
 				// The actions of an escalation are how it is done, not
 				// access held: escalation-to-admin reports them.
 				esc[t] = struct{}{}
-			case e.Kind == graph.EdgeMemberOf || e.Kind == graph.EdgeHasRole || e.Kind == graph.EdgeCanAssume:
+			case graph.EdgeMemberOf, graph.EdgeHasRole, graph.EdgeCanAssume:
 				if p := ex.directTier(t); p >= graph.PrivWrite && f.holdings[e.To] < p {
 					f.holdings[e.To] = p
 				}
 				if depth == 0 && e.Kind != graph.EdgeCanAssume {
 					visit(t, 1)
 				}
-			case e.Kind == graph.EdgeHasAccount || e.Kind == graph.EdgeAuthenticates:
+			case graph.EdgeHasAccount, graph.EdgeAuthenticates:
 				if depth == 0 && x.nodes[t].Subkind != "hr-record" {
 					visit(t, 0)
 				}

@@ -27,7 +27,7 @@ const (
 	ActionReview       = "review"
 	ActionRevoke       = "revoke"
 	ActionExpire       = "expire"
-	ActionRotateSecret = "rotate_credential"
+	ActionRotateSecret = "rotate_credential" //nolint:gosec // an action name, not a credential
 )
 
 // Actions lists every suggested action the schema allows.

@@ -184,7 +184,7 @@ func Open(path string, opt Options) (*Service, error) {
 		return nil
 	})
 	if err != nil {
-		db.Close()
+		_ = db.Close()
 		return nil, fmt.Errorf("open review store %s: %w", path, err)
 	}
 	if opt.Now == nil {
