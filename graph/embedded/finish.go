@@ -23,8 +23,12 @@ func (s *Store) FinishRun(ctx context.Context, runID string) (*graph.SyncRun, er
 	s.mu.Lock()
 	st := s.stages[runID]
 	s.mu.Unlock()
-	var out *graph.SyncRun
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	var (
+		out     *graph.SyncRun
+		applied time.Time
+	)
+	start := time.Now()
+	err := s.update(&applied, func(tx *bolt.Tx) error {
 		r, err := activeRun(tx, runID)
 		if err != nil {
 			return err
@@ -58,8 +62,24 @@ func (s *Store) FinishRun(ctx context.Context, runID string) (*graph.SyncRun, er
 	s.dropStage(runID)
 	s.log.Info("sync run complete", "run", out.ID, "source", out.Source,
 		"nodes", out.Stats.NodesUpserted, "edges", out.Stats.EdgesUpserted,
-		"nodes_swept", out.Stats.NodesSwept, "edges_swept", out.Stats.EdgesSwept)
+		"nodes_swept", out.Stats.NodesSwept, "edges_swept", out.Stats.EdgesSwept,
+		"apply", applied.Sub(start).Round(time.Millisecond), "commit", time.Since(applied).Round(time.Millisecond))
 	return out, nil
+}
+
+// update is bolt's Update, noting in applied when fn returned (the rest is
+// the commit: writing pages and fsync).
+func (s *Store) update(applied *time.Time, fn func(tx *bolt.Tx) error) error {
+	tx, err := s.db.Begin(true)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	*applied = time.Now()
+	return tx.Commit()
 }
 
 // applier carries the state of one FinishRun transaction.
@@ -77,16 +97,17 @@ type applier struct {
 	counts               graph.Drift // counts only; samples below
 	added, changed       sampler
 	removed              sampler
-	froms                map[string]struct{} // From IDs the run wrote edges of
+	froms                fromSet // From IDs the run wrote edges of
 	lists, newFroms      []rec               // puts deferred to go in key order
 	staleNodes           [][]byte
 	oldList              []entry
+	fwdRead              seeker
 	scratch              []byte
 }
 
 func newApplier(tx *bolt.Tx, r *graph.SyncRun, src uint64) *applier {
 	return &applier{tx: tx, run: r, src: src, nodes: tx.Bucket(bNodes), fwd: tx.Bucket(bFwd),
-		idxes: tx.Bucket(bIdx), meta: tx.Bucket(bMeta), froms: map[string]struct{}{}}
+		idxes: tx.Bucket(bIdx), meta: tx.Bucket(bMeta)}
 }
 
 func srcKey(no uint64) []byte { return binary.BigEndian.AppendUint64(nil, no) }
@@ -162,26 +183,26 @@ func (a *applier) applyNodes(st *stage) error {
 	if err != nil {
 		return err
 	}
+	read := seeker{c: a.nodes.Cursor()}
+	var puts, idxPuts []rec
 	for {
 		id, v, ok, err := m.next()
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return nil
+			break
 		}
 		_, stub, err := nodeHead(v)
 		if err != nil {
 			return fmt.Errorf("decode staged node %q: %w", id, err)
 		}
-		old := a.nodes.Get(id)
+		old := read.get(id)
 		if old == nil {
 			a.counts.NodesAdded++
 			a.added.offer(a.key('n', id), id)
 			a.nodeDelta++
-			if err := a.idx.Put(idxKey('n', id), nil); err != nil {
-				return err
-			}
+			idxPuts = append(idxPuts, rec{key: idxKey('n', id)})
 		} else {
 			oldSrc, oldStub, err := nodeHead(old)
 			if err != nil {
@@ -201,16 +222,17 @@ func (a *applier) applyNodes(st *stage) error {
 				if err := a.disown(oldSrc, 'n', id); err != nil {
 					return err
 				}
-				if err := a.idx.Put(idxKey('n', id), nil); err != nil {
-					return err
-				}
+				idxPuts = append(idxPuts, rec{key: idxKey('n', id)})
 			}
 		}
-		if err := a.nodes.Put(bytes.Clone(id), bytes.Clone(v)); err != nil {
-			return err
-		}
+		puts = append(puts, rec{key: bytes.Clone(id), val: bytes.Clone(v)})
 		a.run.Stats.NodesUpserted++
 	}
+	// The reads are done: write in key order.
+	if err := putSorted(a.nodes, puts); err != nil {
+		return err
+	}
+	return putSorted(a.idx, idxPuts)
 }
 
 // key builds a sample ordering key in a scratch buffer: a kind byte, 0, id.
@@ -396,6 +418,7 @@ func (a *applier) applyEdges(st *stage) error {
 	if err != nil {
 		return err
 	}
+	a.fwdRead = seeker{c: a.fwd.Cursor()}
 	for {
 		ok, err := g.next()
 		if err != nil {
@@ -419,6 +442,40 @@ func (a *applier) applyEdges(st *stage) error {
 	return nil
 }
 
+// seeker reads a bucket that is not written while it reads, at keys that
+// mostly ascend: it steps the cursor forward a few times before it seeks.
+type seeker struct {
+	c    *bolt.Cursor
+	k, v []byte
+	init bool
+}
+
+func (s *seeker) get(key []byte) []byte {
+	if s.init {
+		for range 4 {
+			if s.k == nil {
+				break
+			}
+			switch c := bytes.Compare(s.k, key); {
+			case c == 0:
+				return s.v
+			case c > 0:
+				return nil
+			}
+			s.k, s.v = s.c.Next()
+		}
+		if s.k != nil && bytes.Equal(s.k, key) {
+			return s.v
+		}
+	}
+	s.init = true
+	s.k, s.v = s.c.Seek(key)
+	if s.k != nil && bytes.Equal(s.k, key) {
+		return s.v
+	}
+	return nil
+}
+
 // putSorted writes recs in key order: bbolt appends sorted keys to a page
 // cheaply, and inserts anywhere else in a large transaction's node with a
 // copy. Edge ID order is not From order ("u10|" < "u1|").
@@ -434,12 +491,18 @@ func putSorted(b *bolt.Bucket, recs []rec) error {
 
 // applyGroup merges the staged edges of one From into its stored list.
 func (a *applier) applyGroup(from []byte, staged []stEntry) error {
-	a.froms[string(from)] = struct{}{}
+	a.froms.add(from)
 	a.run.Stats.EdgesUpserted += len(staged)
-	old := a.fwd.Get(from)
+	old := a.fwdRead.get(from)
 	var err error
 	if a.oldList, err = parseList(old, a.oldList); err != nil {
 		return fmt.Errorf("decode edges of %q: %w", from, err)
+	}
+	if same, hadOwn := a.sameGroup(staged); same {
+		if !hadOwn {
+			a.newFroms = append(a.newFroms, rec{key: idxKey('f', from)})
+		}
+		return nil
 	}
 	var (
 		out      []byte
@@ -505,6 +568,30 @@ func (a *applier) applyGroup(from []byte, staged []stEntry) error {
 	return a.disownLost(from, out, lost)
 }
 
+// sameGroup reports whether the staged edges of a From are exactly the
+// source's entries of its stored list (a.oldList), byte for byte, and
+// whether the source had any entry in it.
+func (a *applier) sameGroup(staged []stEntry) (same, hadOwn bool) {
+	j := 0
+	for i := range a.oldList {
+		o := &a.oldList[i]
+		if o.src != a.src {
+			// Another source's entry with a staged key is a takeover.
+			if j < len(staged) && staged[j].kind == o.kind && bytes.Equal(staged[j].to, o.to) {
+				return false, hadOwn
+			}
+			continue
+		}
+		hadOwn = true
+		if j == len(staged) || staged[j].kind != o.kind || !bytes.Equal(staged[j].to, o.to) ||
+			!bytes.Equal(staged[j].body, o.body) {
+			return false, hadOwn
+		}
+		j++
+	}
+	return j == len(staged), hadOwn
+}
+
 // disownLost removes From from the index of each source in lost that has no
 // entry left in list.
 func (a *applier) disownLost(from, list []byte, lost []uint64) error {
@@ -554,9 +641,13 @@ func (a *applier) edgeRemoved(key []byte, from []byte, kind graph.EdgeKind, to [
 func (a *applier) sweepFroms() error {
 	prefix := []byte{'f', 0}
 	var stale [][]byte
+	froms := a.froms.sorted()
 	c := a.idx.Cursor()
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		if _, ok := a.froms[string(k[2:])]; !ok {
+		for len(froms) > 0 && bytes.Compare(froms[0], k[2:]) < 0 {
+			froms = froms[1:]
+		}
+		if len(froms) == 0 || !bytes.Equal(froms[0], k[2:]) {
 			stale = append(stale, bytes.Clone(k[2:]))
 		}
 	}
@@ -720,3 +811,28 @@ func (s *sampler) offer(key, id []byte) {
 }
 
 func (s *sampler) ids() []string { return s.list }
+
+// fromSet collects IDs in one arena, without an allocation or a hash each.
+type fromSet struct {
+	arena []byte
+	ends  []int
+}
+
+func (f *fromSet) add(id []byte) {
+	f.arena = append(f.arena, id...)
+	f.ends = append(f.ends, len(f.arena))
+}
+
+// sorted returns the IDs in order.
+func (f *fromSet) sorted() [][]byte {
+	out := make([][]byte, len(f.ends))
+	start := 0
+	for i, end := range f.ends {
+		out[i] = f.arena[start:end:end]
+		start = end
+	}
+	if !slices.IsSortedFunc(out, bytes.Compare) {
+		slices.SortFunc(out, bytes.Compare)
+	}
+	return out
+}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -43,6 +44,12 @@ var (
 	keyNodeCount = []byte("nodes")
 	keyEdgeCount = []byte("edges")
 )
+
+// initialMmap is the address space mapped for the database up front (the
+// file still grows only as data is written). When a commit outgrows the
+// mapping, bbolt copies every node of the transaction out of the old
+// mapping before it remaps; a large run would spend seconds there.
+const initialMmap = 8 << 30 * (strconv.IntSize / 64)
 
 // Store is a graph.Store on bbolt. It is safe for concurrent use.
 type Store struct {
@@ -80,7 +87,7 @@ func Open(dir string, opt Options) (*Store, error) {
 	}
 	path := filepath.Join(dir, FileName)
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.LockTimeout, NoFreelistSync: true,
-		FreelistType: bolt.FreelistMapType})
+		FreelistType: bolt.FreelistMapType, InitialMmapSize: initialMmap})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open store %s: another accessgraph process holds it "+
 			"(stop it, or point --store at another folder)", path)
@@ -341,7 +348,17 @@ func (s *Store) UpsertEdges(ctx context.Context, runID string, edges []graph.Edg
 	}
 	return s.staged(runID, func(st *stage) error {
 		recs := make([]rec, 0, len(edges))
-		var arena []byte
+		size := 0
+		for i := range edges {
+			e := &edges[i]
+			size += 2*len(e.From) + 2*len(e.To) + 32
+			for _, l := range [][]string{e.Actions, e.Conditions, e.Via} {
+				for _, a := range l {
+					size += len(a) + 2
+				}
+			}
+		}
+		arena := make([]byte, 0, size)
 		for i := range edges {
 			e := &edges[i]
 			if err := e.Validate(); err != nil {
