@@ -98,7 +98,7 @@ type applier struct {
 	added, changed       sampler
 	removed              sampler
 	froms                fromSet // From IDs the run wrote edges of
-	lists, newFroms      []rec               // puts deferred to go in key order
+	lists, newFroms      []rec   // puts deferred to go in key order
 	staleNodes           [][]byte
 	oldList              []entry
 	fwdRead              seeker
