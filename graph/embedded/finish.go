@@ -456,11 +456,12 @@ func (s *seeker) get(key []byte) []byte {
 			if s.k == nil {
 				break
 			}
-			switch c := bytes.Compare(s.k, key); {
-			case c == 0:
+			c := bytes.Compare(s.k, key)
+			if c == 0 {
 				return s.v
-			case c > 0:
-				return nil
+			}
+			if c > 0 {
+				break // behind us: seek
 			}
 			s.k, s.v = s.c.Next()
 		}
