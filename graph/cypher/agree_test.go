@@ -79,6 +79,19 @@ func checkWitness(t *testing.T, w projection.Path, from, to string, pv graph.Pri
 	}
 }
 
+// spread picks k elements of xs evenly spaced (all of them when k >= len(xs)).
+func spread(xs [][2]string, k int) [][2]string {
+	if k >= len(xs) {
+		return xs
+	}
+	var out [][2]string
+	step := float64(len(xs)) / float64(k)
+	for i := range k {
+		out = append(out, xs[int(float64(i)*step)])
+	}
+	return out
+}
+
 // checkAgree runs blastRadius from every id of froms, whoCanReach on every id
 // of tos, and paths on up to maxPairs reachable (from, to) pairs (every pair
 // when maxPairs is 0) through both engines, at depth bound depth, and fails
@@ -90,7 +103,7 @@ func checkAgree(t *testing.T, ctx context.Context, snap *projection.Snapshot, en
 		depths = []int{0}
 	}
 	var a agreement
-	var pairs [][2]string
+	var pairs, far [][2]string // reachable within 6 steps or not
 	for _, depth := range depths {
 		for _, from := range froms {
 			q := projection.BlastRadiusQuery{From: from, MaxDepth: depth}
@@ -130,8 +143,10 @@ func checkAgree(t *testing.T, ctx context.Context, snap *projection.Snapshot, en
 					require.Equal(t, w.Witness, g.Witness, "blastRadius %+v: %s witness", q, wk)
 				}
 				a.reaches++
-				if depth == 0 {
+				if depth == 0 && w.Witness.Len() <= 6 {
 					pairs = append(pairs, [2]string{from, w.Resource.ID})
+				} else if depth == 0 {
+					far = append(far, [2]string{from, w.Resource.ID})
 				}
 			}
 		}
@@ -168,13 +183,13 @@ func checkAgree(t *testing.T, ctx context.Context, snap *projection.Snapshot, en
 			require.Equal(t, want.ByPrivilege, got.ByPrivilege, "whoCanReach %+v", q)
 		}
 	}
-	if maxPairs > 0 && len(pairs) > maxPairs {
-		step := float64(len(pairs)) / float64(maxPairs)
-		var sample [][2]string
-		for i := range maxPairs {
-			sample = append(sample, pairs[int(float64(i)*step)])
-		}
-		pairs = sample
+	// A sample takes three quarters of its pairs among those reachable
+	// within the paths' depth bound, the rest among the others (no path).
+	if maxPairs > 0 {
+		near := min(len(pairs), max(maxPairs*3/4, maxPairs-len(far)))
+		pairs = append(spread(pairs, near), spread(far, maxPairs-near)...)
+	} else {
+		pairs = append(pairs, far...)
 	}
 	for _, p := range pairs {
 		q := projection.PathsQuery{From: p[0], To: p[1], MaxDepth: 6, MaxPaths: 100}

@@ -55,27 +55,44 @@ type closure struct {
 	parent map[string]*rel // the edge a node was first reached by
 }
 
-// forward runs the search from root, one statement per level, reading each
-// level's outgoing relationships (ACCESS ones included, for the caller).
-// maxDist bounds the distance (negative: none).
+// forward runs the search from root, one statement per level, which
+// returns only the nodes the level leads to first, each with the
+// relationship the projection's search meets it by. maxDist bounds the
+// distance (negative: none).
 func (v *view) forward(root string, maxDist int) (*closure, error) {
 	c := &closure{order: []string{root}, dist: map[string]int{root: 0}, parent: map[string]*rel{}}
 	for lo := 0; lo < len(c.order); {
 		hi := len(c.order)
-		if err := v.fetchOut(c.order[lo:hi]); err != nil {
+		d := c.dist[c.order[lo]] // every node of a level is at the same distance
+		if maxDist >= 0 && d >= maxDist {
+			break
+		}
+		level := c.order[lo:hi]
+		index := make(map[string]int, len(level))
+		for i, u := range level {
+			index[u] = i
+		}
+		var found []*rel
+		err := v.rels(qForward, map[string]any{"ids": level, "seen": c.order}, true,
+			func(e *rel) { found = append(found, e) }, func() {})
+		if err != nil {
 			return nil, err
 		}
-		for _, u := range c.order[lo:hi] {
-			if maxDist >= 0 && c.dist[u] >= maxDist {
-				continue
+		slices.SortFunc(found, func(x, y *rel) int {
+			if ix, iy := index[x.from], index[y.from]; ix != iy {
+				return ix - iy
 			}
-			for _, e := range v.out[u] {
-				if _, ok := c.dist[e.to]; ok || !e.kind.Traversal() {
-					continue
-				}
-				c.dist[e.to], c.parent[e.to] = c.dist[u]+1, e
-				c.order = append(c.order, e.to)
+			if x.kind != y.kind {
+				return int(x.kind) - int(y.kind)
 			}
+			return strings.Compare(x.to, y.to)
+		})
+		for _, e := range found {
+			if _, ok := c.dist[e.to]; ok {
+				return nil, fmt.Errorf("forward search: %q met twice", e.to)
+			}
+			c.dist[e.to], c.parent[e.to] = d+1, e
+			c.order = append(c.order, e.to)
 		}
 		lo = hi
 	}
@@ -138,17 +155,16 @@ func blastRadius(v *view, q projection.BlastRadiusQuery) (*projection.BlastRadiu
 		return a
 	}
 	var work []string
-	for _, u := range c.order {
-		for _, e := range v.out[u] {
-			if !e.kind.Terminal() {
-				continue
-			}
-			a := get(e.to)
-			if a.offer(e.priv, tierBest{length: c.dist[u] + 1, principal: u, e: e}) {
-				work = append(work, e.to)
-			}
-			a.actions = append(a.actions, e.actions...)
+	gs, err := v.grants(c.order)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range gs {
+		a := get(g.e.to)
+		if a.offer(g.e.priv, tierBest{length: c.dist[g.e.from] + 1, principal: g.e.from, e: g.e}) {
+			work = append(work, g.e.to)
 		}
+		a.actions = append(a.actions, g.actions...)
 	}
 	// Read the containment below every resource reached, one level per
 	// statement, then pass access down CONTAINS edges until nothing
@@ -160,10 +176,7 @@ func blastRadius(v *view, q projection.BlastRadiusQuery) (*projection.BlastRadiu
 		r := work[len(work)-1]
 		work = work[:len(work)-1]
 		a := accs[r]
-		for _, e := range v.out[r] {
-			if !e.kind.Containment() {
-				continue
-			}
+		for _, e := range v.cont[r] {
 			improved := false
 			for p := graph.PrivRead; p <= graph.PrivAdmin; p++ {
 				l := a.best[p].length
@@ -220,6 +233,78 @@ func blastRadius(v *view, q projection.BlastRadiusQuery) (*projection.BlastRadiu
 	return res, nil
 }
 
+// grant is the nearest principal's ACCESS relationship into a resource at
+// one privilege tier, with, on the first grant listed for a resource, the
+// actions of every ACCESS relationship into it from the principals.
+type grant struct {
+	e       *rel
+	actions []string
+}
+
+// grants reads, in one statement aggregated per resource, the ACCESS
+// relationships of the principals (a forward search's nodes in
+// breadth-first order): for each resource and tier, the relationship of the
+// first principal holding one, as the projection's search meets them first.
+// They come in the order the projection offers them: by principal, then by
+// resource ID.
+func (v *view) grants(principals []string) ([]grant, error) {
+	res, err := v.run(qGrants, map[string]any{"ids": principals})
+	if err != nil {
+		return nil, err
+	}
+	type ranked struct {
+		i int
+		grant
+	}
+	var out []ranked
+	for res.Next(v.ctx) {
+		// resource id, tiers, actions, then its reference fields.
+		vals := res.Record().Values
+		if len(vals) != 8 {
+			return nil, fmt.Errorf("grant record of %d fields", len(vals))
+		}
+		r := str(vals[0])
+		if err := v.see(r, vals[3:]); err != nil {
+			return nil, err
+		}
+		var acts []string
+		for _, x := range asList(vals[2]) {
+			for _, y := range asList(x) {
+				acts = append(acts, strList(y)...)
+			}
+		}
+		for _, x := range asList(vals[1]) {
+			t := asList(x) // privilege, principal index, actions, conditions, via
+			if len(t) != 5 {
+				return nil, fmt.Errorf("grant tier of %d fields", len(t))
+			}
+			pv, _ := t[0].(int64)
+			i, _ := t[1].(int64)
+			if pv < int64(graph.PrivNone) || pv > int64(graph.PrivAdmin) || i < 0 || int(i) >= len(principals) {
+				return nil, fmt.Errorf("grant into %q: privilege %d of principal %d out of range", r, pv, i)
+			}
+			e := &rel{kind: graph.EdgeAccess, from: principals[i], to: r, priv: graph.Privilege(pv),
+				actions: strList(t[2]), conditions: strList(t[3]), via: strList(t[4])}
+			out = append(out, ranked{i: int(i), grant: grant{e: e, actions: acts}})
+			acts = nil
+		}
+	}
+	if err := res.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(x, y ranked) int {
+		if x.i != y.i {
+			return x.i - y.i
+		}
+		return strings.Compare(x.e.to, y.e.to)
+	})
+	gs := make([]grant, len(out))
+	for k, x := range out {
+		gs[k] = x.grant
+	}
+	return gs, nil
+}
+
 // containment reads the outgoing relationships of every resource below
 // the roots through CONTAINS edges, one level per statement.
 func (v *view) containment(roots []string) error {
@@ -229,13 +314,13 @@ func (v *view) containment(roots []string) error {
 		seen[r] = true
 	}
 	for len(level) > 0 {
-		if err := v.fetchOut(level); err != nil {
+		if err := v.fetchContains(level); err != nil {
 			return err
 		}
 		var next []string
 		for _, r := range level {
-			for _, e := range v.out[r] {
-				if e.kind.Containment() && !seen[e.to] {
+			for _, e := range v.cont[r] {
+				if !seen[e.to] {
 					seen[e.to] = true
 					next = append(next, e.to)
 				}
@@ -251,8 +336,8 @@ func (v *view) containment(roots []string) error {
 func containersIn(v *view, accs map[string]*reached) map[string][]string {
 	out := map[string][]string{}
 	for c := range accs {
-		for _, e := range v.out[c] {
-			if e.kind.Containment() && accs[e.to] != nil {
+		for _, e := range v.cont[c] {
+			if accs[e.to] != nil {
 				out[e.to] = append(out[e.to], c)
 			}
 		}

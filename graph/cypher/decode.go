@@ -9,6 +9,11 @@ func str(v any) string {
 	return s
 }
 
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
 // strList decodes a list of strings; an empty list is nil, as in the
 // projection.
 func strList(v any) []string {

@@ -60,6 +60,13 @@ func paths(v *view, from, to string, maxDepth, maxPaths int) ([]projection.Path,
 	if from == to {
 		return nil, nil
 	}
+	// Every node of a path but its ACCESS target and containers lies within
+	// maxDepth-1 traversal steps of the start.
+	fwd, err := v.forward(from, maxDepth-1)
+	if err != nil {
+		return nil, err
+	}
+	v.from = fwd.order
 	c, err := v.containers(to, maxDepth)
 	if err != nil {
 		return nil, err
@@ -67,85 +74,100 @@ func paths(v *view, from, to string, maxDepth, maxPaths int) ([]projection.Path,
 	if err := v.fetchIn(c.order); err != nil {
 		return nil, err
 	}
-	seeds := v.seeds(c, maxDepth)
-	// Every node of a path but its ACCESS target and containers lies within
-	// maxDepth-1 traversal steps of the start: read those levels.
-	fwd, err := v.forward(from, maxDepth-1)
+	g, err := v.towards(fwd, c, v.seeds(c, maxDepth), maxDepth)
 	if err != nil {
 		return nil, err
 	}
-	if err := v.fetchOut(c.order[1:]); err != nil { // CONTAINS steps after ACCESS
-		return nil, err
-	}
-	dist := distances(v, fwd, c, seeds, maxDepth)
-	d0, ok := dist[from]
+	d0, ok := g.dist[from]
 	if !ok {
 		return nil, nil
 	}
-	en := &enumerator{v: v, chain: c, dist: dist, dst: to, max: maxPaths, onPath: map[string]bool{from: true}}
+	en := &enumerator{v: v, g: g, chain: c, dst: to, max: maxPaths, onPath: map[string]bool{from: true}}
 	for l := d0; l <= maxDepth && len(en.out) < maxPaths && !en.stopped; l++ {
 		en.dfs(from, l, false)
 	}
 	return en.out, nil
 }
 
-// distances returns, for every node the start reaches within the bound,
-// the least number of steps of a path from it to the target (traversal
-// edges, then ACCESS, then CONTAINS) that stays among those nodes; nodes
-// that cannot reach the target within limit are absent. Every path from the
-// start of at most limit steps stays among them, so the distances bound
-// the enumeration exactly as distances in the whole graph would.
-func distances(v *view, fwd *closure, c *chain, seeds []seed, limit int) map[string]int {
-	within := func(u string) bool {
-		d, ok := fwd.dist[u]
-		return ok && d <= limit-1
-	}
-	into := map[string][]string{} // traversal edges between reached nodes, reversed
-	for _, u := range fwd.order {
-		if !within(u) {
-			continue
-		}
-		for _, e := range v.out[u] {
-			if e.kind.Traversal() && within(e.to) {
-				into[e.to] = append(into[e.to], u)
+// toward is the part of the graph a paths query can use: the nodes the
+// start reaches that can reach the target, with their distances to it,
+// and the relationships between them.
+type toward struct {
+	// dist is the least number of steps of a path from a node to the target
+	// (traversal edges, then ACCESS, then CONTAINS) among the nodes the
+	// start reaches within the bound; nodes that cannot reach the target
+	// within it are absent. Every path from the start of at most the bound
+	// stays among those nodes, so these distances prune the enumeration
+	// exactly as distances in the whole graph would.
+	dist map[string]int
+	// out lists, per node, its relationships into nodes that have a
+	// distance or into the target's chain, in the projection's order.
+	out map[string][]*rel
+	// cont lists the CONTAINS relationships between nodes of the chain.
+	cont map[string][]*rel
+}
+
+// towards computes the distances by a reverse search from the seeds, one
+// statement per level, reading only relationships from nodes of fwd.
+func (v *view) towards(fwd *closure, c *chain, seeds []seed, limit int) (*toward, error) {
+	g := &toward{dist: map[string]int{}, out: map[string][]*rel{}, cont: map[string][]*rel{}}
+	for _, x := range c.order {
+		for _, e := range v.in[x] {
+			if e.kind.Containment() && c.has(e.from) {
+				g.cont[e.from] = append(g.cont[e.from], e)
 			}
 		}
 	}
-	dist := map[string]int{}
 	buckets := make([][]string, limit+1)
 	for _, sd := range seeds {
-		if within(sd.u) {
-			if d, ok := dist[sd.u]; !ok || sd.dist < d {
-				dist[sd.u] = sd.dist
-				buckets[sd.dist] = append(buckets[sd.dist], sd.u)
-			}
+		g.out[sd.u] = append(g.out[sd.u], sd.e)
+		if d, ok := g.dist[sd.u]; !ok || sd.dist < d {
+			g.dist[sd.u] = sd.dist
+			buckets[sd.dist] = append(buckets[sd.dist], sd.u)
 		}
 	}
 	for d := 0; d < limit; d++ {
+		var level []string
 		for _, x := range buckets[d] {
-			if dist[x] != d {
+			if g.dist[x] == d {
+				level = append(level, x)
+			}
+		}
+		if len(level) == 0 {
+			continue
+		}
+		var found []*rel
+		err := v.rels(qInFrom, map[string]any{"ids": level, "to": fwd.order}, false,
+			func(e *rel) { found = append(found, e) }, func() {})
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range found {
+			g.out[e.from] = append(g.out[e.from], e)
+			if c.has(e.from) {
 				continue
 			}
-			for _, u := range into[x] {
-				if c.has(u) {
-					continue
-				}
-				if du, ok := dist[u]; !ok || d+1 < du {
-					dist[u] = d + 1
-					buckets[d+1] = append(buckets[d+1], u)
-				}
+			if du, ok := g.dist[e.from]; !ok || d+1 < du {
+				g.dist[e.from] = d + 1
+				buckets[d+1] = append(buckets[d+1], e.from)
 			}
 		}
 	}
-	return dist
+	for u, l := range g.out {
+		g.out[u] = sortEdges(l, true)
+	}
+	for u, l := range g.cont {
+		g.cont[u] = sortEdges(l, true)
+	}
+	return g, nil
 }
 
 // enumerator lists simple paths of exactly `length` steps by depth-first
 // search in the projection's edge order, pruned by the distances.
 type enumerator struct {
 	v       *view
+	g       *toward
 	chain   *chain
-	dist    map[string]int
 	dst     string
 	max     int
 	onPath  map[string]bool
@@ -159,7 +181,11 @@ type enumerator struct {
 // the ACCESS step (afterAccess false) it follows traversal edges or one
 // ACCESS edge; after it, only CONTAINS edges.
 func (en *enumerator) dfs(u string, remaining int, afterAccess bool) {
-	for _, e := range en.v.out[u] {
+	next := en.g.out[u]
+	if afterAccess {
+		next = en.g.cont[u]
+	}
+	for _, e := range next {
 		if len(en.out) >= en.max || en.stopped {
 			return
 		}
@@ -178,7 +204,7 @@ func (en *enumerator) dfs(u string, remaining int, afterAccess bool) {
 			}
 			next = true
 		case !afterAccess && e.kind.Traversal():
-			if d, ok := en.dist[x]; x != en.dst && (!ok || d > remaining-1) {
+			if d, ok := en.g.dist[x]; x != en.dst && (!ok || d > remaining-1) {
 				continue
 			}
 		default:

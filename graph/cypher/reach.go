@@ -102,7 +102,7 @@ type reverse struct {
 // search runs a breadth-first search backwards over traversal edges from
 // seeds that start at different distances, in distance order, calling
 // visit once per node in nondecreasing distance. The incoming
-// relationships of the queue's unread nodes are read in one statement
+// traversal relationships of the queue's unread nodes are read in one statement
 // whenever the search reaches one of them, so one statement serves a level.
 // With prune, nodes already listed are not entered.
 func (r *reverse) search(seeds []seed, prune bool, visit func(string)) error {
@@ -137,18 +137,20 @@ func (r *reverse) search(seeds []seed, prune bool, visit func(string)) error {
 			continue
 		}
 		enter(r.dist[x] + 1)
-		if _, ok := r.v.in[x]; !ok {
+		in, ok := r.v.inTraversal(x)
+		if !ok {
 			var unread []string
 			for _, y := range q[qi:] {
-				if _, ok := r.v.in[y]; !ok && (r.limit == 0 || r.dist[y] < r.limit) {
+				if _, ok := r.v.inTraversal(y); !ok && (r.limit == 0 || r.dist[y] < r.limit) {
 					unread = append(unread, y)
 				}
 			}
-			if err := r.v.fetchIn(unread); err != nil {
+			if err := r.v.fetchInTrav(unread); err != nil {
 				return err
 			}
+			in, _ = r.v.inTraversal(x)
 		}
-		for _, e := range r.v.in[x] {
+		for _, e := range in {
 			u := e.from
 			if !e.kind.Traversal() || r.chain.has(u) || (prune && r.seen[u]) {
 				continue

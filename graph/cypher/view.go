@@ -34,18 +34,28 @@ type view struct {
 	ctx  context.Context
 	tx   neo4j.ManagedTransaction
 	refs map[string]projection.NodeRef
-	// out and in hold, for every node whose edges were read in that
-	// direction, its traversal, ACCESS and CONTAINS relationships: out in
-	// the projection's order (edge kind, then target ID), in by source ID
-	// then kind.
-	out, in map[string][]*rel
+	// Relationships read per node, each list in the projection's order
+	// (outgoing: edge kind, then target ID; incoming: source ID, then
+	// kind). A node is a key once its list is read, even when empty.
+	in    map[string][]*rel // path relationships entering (from `from` only, when set)
+	inTrv map[string][]*rel // traversal relationships entering
+	cont  map[string][]*rel // CONTAINS relationships leaving
+	// from, when not nil, restricts the relationships read into a node,
+	// but CONTAINS ones, to those from these nodes.
+	from []string
 	// trips counts the statements run.
 	trips int
 }
 
 func newView(ctx context.Context, tx neo4j.ManagedTransaction) *view {
 	return &view{ctx: ctx, tx: tx, refs: map[string]projection.NodeRef{},
-		out: map[string][]*rel{}, in: map[string][]*rel{}}
+		in: map[string][]*rel{}, inTrv: map[string][]*rel{}, cont: map[string][]*rel{}}
+}
+
+// run runs one statement.
+func (v *view) run(q string, params map[string]any) (neo4j.ResultWithContext, error) {
+	v.trips++
+	return v.tx.Run(v.ctx, q, params)
 }
 
 // node reads one node's reference, or an error wrapping graph.ErrNotFound
@@ -54,8 +64,7 @@ func (v *view) node(id, what string) (projection.NodeRef, error) {
 	if r, ok := v.refs[id]; ok {
 		return r, nil
 	}
-	v.trips++
-	res, err := v.tx.Run(v.ctx, qNode, map[string]any{"id": id})
+	res, err := v.run(qNode, map[string]any{"id": id})
 	if err != nil {
 		return projection.NodeRef{}, err
 	}
@@ -77,13 +86,40 @@ func (v *view) node(id, what string) (projection.NodeRef, error) {
 // ref returns the reference of a node the view has seen.
 func (v *view) ref(id string) projection.NodeRef { return v.refs[id] }
 
-// fetchOut reads the outgoing relationships of every node of ids not read
-// yet, in one statement.
-func (v *view) fetchOut(ids []string) error { return v.fetch(ids, v.out, qOut, true) }
+// fetchIn reads the incoming path relationships (see view.from) of the
+// nodes of ids not read yet, in one statement.
+func (v *view) fetchIn(ids []string) error {
+	if v.from != nil {
+		return v.fetch(ids, v.in, qInChain, false)
+	}
+	return v.fetch(ids, v.in, qIn, false)
+}
 
-// fetchIn reads the incoming relationships of every node of ids not read
-// yet, in one statement.
-func (v *view) fetchIn(ids []string) error { return v.fetch(ids, v.in, qIn, false) }
+// fetchInTrav reads the incoming traversal relationships of the nodes of
+// ids whose incoming relationships are not read yet.
+func (v *view) fetchInTrav(ids []string) error {
+	var want []string
+	for _, id := range ids {
+		if _, ok := v.in[id]; !ok {
+			want = append(want, id)
+		}
+	}
+	return v.fetch(want, v.inTrv, qInTrav, false)
+}
+
+// inTraversal returns the incoming relationships read for id (every path
+// kind or only traversal ones) and whether they were read.
+func (v *view) inTraversal(id string) ([]*rel, bool) {
+	if l, ok := v.in[id]; ok {
+		return l, true
+	}
+	l, ok := v.inTrv[id]
+	return l, ok
+}
+
+// fetchContains reads the outgoing CONTAINS relationships of every node of
+// ids not read yet.
+func (v *view) fetchContains(ids []string) error { return v.fetch(ids, v.cont, qContains, true) }
 
 func (v *view) fetch(ids []string, into map[string][]*rel, q string, outgoing bool) error {
 	var want []string
@@ -96,8 +132,25 @@ func (v *view) fetch(ids []string, into map[string][]*rel, q string, outgoing bo
 	if len(want) == 0 {
 		return nil
 	}
-	v.trips++
-	res, err := v.tx.Run(v.ctx, q, map[string]any{"ids": want})
+	return v.rels(q, map[string]any{"ids": want, "to": v.from}, outgoing, func(e *rel) {
+		k := e.to
+		if outgoing {
+			k = e.from
+		}
+		into[k] = append(into[k], e)
+	}, func() {
+		for _, id := range want {
+			into[id] = sortEdges(into[id], outgoing)
+		}
+	})
+}
+
+// rels runs a statement returning relFields and passes each relationship
+// to add, then calls done. The id field is a node ID, or an index into
+// params["ids"].
+func (v *view) rels(q string, params map[string]any, outgoing bool, add func(*rel), done func()) error {
+	ids, _ := params["ids"].([]string)
+	res, err := v.run(q, params)
 	if err != nil {
 		return err
 	}
@@ -106,19 +159,21 @@ func (v *view) fetch(ids []string, into map[string][]*rel, q string, outgoing bo
 		// other node's kind, subkind, name, source, sensitivity.
 		vals := res.Record().Values
 		if len(vals) != 12 {
-			return fmt.Errorf("edge record of %d fields", len(vals))
+			return fmt.Errorf("relationship record of %d fields", len(vals))
 		}
 		id, other := str(vals[0]), str(vals[2])
+		if i, ok := vals[0].(int64); ok {
+			if i < 0 || int(i) >= len(ids) {
+				return fmt.Errorf("relationship record names node %d of %d", i, len(ids))
+			}
+			id = ids[i]
+		}
 		k, err := graph.ParseEdgeKind(str(vals[1]))
 		if err != nil {
-			return fmt.Errorf("edge of %q: %w", id, err)
+			return fmt.Errorf("relationship of %q: %w", id, err)
 		}
-		if _, ok := v.refs[other]; !ok {
-			r, err := refOf(other, vals[7:])
-			if err != nil {
-				return err
-			}
-			v.refs[other] = r
+		if err := v.see(other, vals[7:]); err != nil {
+			return err
 		}
 		pv, _ := vals[3].(int64)
 		e := &rel{kind: k, from: other, to: id, priv: graph.Privilege(pv), actions: strList(vals[4]),
@@ -126,14 +181,25 @@ func (v *view) fetch(ids []string, into map[string][]*rel, q string, outgoing bo
 		if outgoing {
 			e.from, e.to = id, other
 		}
-		into[id] = append(into[id], e)
+		add(e)
 	}
 	if err := res.Err(); err != nil {
 		return err
 	}
-	for _, id := range want {
-		into[id] = sortEdges(into[id], outgoing)
+	done()
+	return nil
+}
+
+// see records the reference of node id from its fields, once.
+func (v *view) see(id string, fields []any) error {
+	if _, ok := v.refs[id]; ok {
+		return nil
 	}
+	r, err := refOf(id, fields)
+	if err != nil {
+		return err
+	}
+	v.refs[id] = r
 	return nil
 }
 
