@@ -31,7 +31,7 @@ type company struct {
 var (
 	companyOnce sync.Once
 	theCompany  *company
-	companyErr  error
+	errCompany  error
 )
 
 // benchIdentities is the company size: ACCESSGRAPH_BENCH_IDENTITIES, default 10,000.
@@ -54,42 +54,42 @@ func loadCompany(tb testing.TB, sampleSize int) *company {
 		dir := filepath.Join(os.TempDir(), "accessgraph-bench", "company-"+strconv.Itoa(n)+"-1")
 		c, err := bench.LoadCompany(dir, n, 1, nil)
 		if err != nil {
-			companyErr = err
+			errCompany = err
 			return
 		}
 		want := c.Snapshot().Stats()
 		st, err := neo4jstore.Open(ctx, cfg)
 		if err != nil {
-			companyErr = err
+			errCompany = err
 			return
 		}
 		out := &company{st: st, eng: New(st.Driver(), st.Database())}
 		nodes, edges, err := st.Counts(ctx)
 		if err != nil {
-			companyErr = err
+			errCompany = err
 			return
 		}
 		if nodes != want.Nodes || edges != want.Edges {
-			if companyErr = wipe(ctx, st); companyErr != nil {
+			if errCompany = wipe(ctx, st); errCompany != nil {
 				return
 			}
 			start := time.Now()
 			for _, b := range c.Batches {
-				if _, companyErr = ingest.Write(ctx, st, b, ingest.WriteOptions{Logger: quiet}); companyErr != nil {
+				if _, errCompany = ingest.Write(ctx, st, b, ingest.WriteOptions{Logger: quiet}); errCompany != nil {
 					return
 				}
 			}
 			out.ingest, out.elements = time.Since(start), c.Nodes+c.Edges
 		}
-		if out.snap, companyErr = projection.Build(ctx, st); companyErr != nil {
+		if out.snap, errCompany = projection.Build(ctx, st); errCompany != nil {
 			return
 		}
-		if out.sample, companyErr = bench.Draw(out.snap, sampleSize, 1); companyErr != nil {
+		if out.sample, errCompany = bench.Draw(out.snap, sampleSize, 1); errCompany != nil {
 			return
 		}
 		theCompany = out
 	})
-	require.NoError(tb, companyErr)
+	require.NoError(tb, errCompany)
 	return theCompany
 }
 

@@ -16,18 +16,23 @@
 // one read transaction. Nothing is kept between queries: every answer
 // comes from the database at query time.
 //
-//   - BlastRadius: a forward breadth-first search over traversal edges
-//     reads the ACCESS edges of every principal the start acts as; the
-//     resources below them are read level by level over CONTAINS edges,
-//     and access passes down them keeping each tier's shortest length.
+//   - BlastRadius: a forward breadth-first search over traversal edges,
+//     each level returning only the nodes it meets first, with the
+//     relationship the projection's search meets them by; then one
+//     statement reads the ACCESS edges of all those principals aggregated
+//     per resource (the nearest holder per tier and every action); the
+//     resources below are read level by level over CONTAINS edges, and
+//     access passes down them keeping each tier's shortest length.
 //   - WhoCanReach: the target's containers (reverse CONTAINS levels), the
 //     last steps into them, then one reverse breadth-first search per
 //     privilege tier, highest first, reading each level's incoming
-//     relationships once.
-//   - Paths: the target's containers and the nodes the start reaches
-//     within the depth bound (forward levels); within those, each node's
-//     distance to the target; then a depth-first enumeration that enters
-//     only nodes that can still reach the target in the steps left.
+//     traversal relationships once.
+//   - Paths: the nodes the start reaches within the depth bound (forward
+//     levels), the target's containers and the grants into them from those
+//     nodes, then backwards from the target, level by level, only the
+//     relationships among those nodes, giving each its distance to the
+//     target; a depth-first enumeration enters only nodes that can still
+//     reach the target in the steps left.
 //
 // Relationships are ordered as the projection's compressed rows are (edge
 // kind, then node ID), so witnesses and the order of paths within one

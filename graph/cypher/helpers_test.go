@@ -2,7 +2,6 @@ package cypher
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -17,7 +16,7 @@ import (
 	"github.com/accessgraph/accessgraph/ingest"
 )
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+var quiet = slog.New(slog.DiscardHandler)
 
 func firstEnv(keys ...string) string {
 	for _, k := range keys {

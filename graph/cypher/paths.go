@@ -20,9 +20,10 @@ const maxExpansions = 2_000_000
 // at most q.MaxPaths of them (default 100), none longer than q.MaxDepth
 // steps (default 6), in the projection's order within one length.
 //
-// It reads the target's containers, then the nodes the start reaches
-// within the depth bound (one statement per level), computes within them
-// each node's distance to the target, and enumerates by depth-first search
+// It reads the nodes the start reaches within the depth bound (forward
+// levels), the target's containers and the grants into them from those
+// nodes, then, level by level backwards from the target, the relationships
+// among those nodes that lead to it, and enumerates by depth-first search
 // only along nodes that can still reach the target in the steps left.
 func (e *Engine) Paths(ctx context.Context, q projection.PathsQuery) ([]projection.Path, error) {
 	maxDepth, maxPaths := q.MaxDepth, q.MaxPaths
