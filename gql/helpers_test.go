@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/accessgraph/accessgraph/graph"
+	"github.com/accessgraph/accessgraph/graph/embedded"
 	"github.com/accessgraph/accessgraph/graph/projection"
 )
 
@@ -87,6 +88,25 @@ func fixtureResolver(t *testing.T) *Resolver {
 	h := &projection.Holder{}
 	h.Store(projection.FromElements(nodes, edges))
 	return &Resolver{Snapshots: h, Logger: slog.New(slog.DiscardHandler)}
+}
+
+// withStore gives r an embedded store holding the fixture (one complete sync
+// run of its source, "test"), for what the snapshot does not keep (props).
+func withStore(t *testing.T, r *Resolver) *Resolver {
+	t.Helper()
+	ctx := t.Context()
+	st, err := embedded.Open(t.TempDir(), embedded.Options{Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	nodes, edges := fixtureElements()
+	run, err := st.BeginRun(ctx, "test")
+	require.NoError(t, err)
+	require.NoError(t, st.UpsertNodes(ctx, run.ID, nodes))
+	require.NoError(t, st.UpsertEdges(ctx, run.ID, edges))
+	_, err = st.FinishRun(ctx, run.ID)
+	require.NoError(t, err)
+	r.Store = st
+	return r
 }
 
 // gqlError is one error of a GraphQL response.

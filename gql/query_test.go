@@ -314,7 +314,7 @@ func TestWhoCanReach(t *testing.T) {
 }
 
 func TestNodeIdentitySearch(t *testing.T) {
-	srv := newServer(t, fixtureResolver(t), Options{})
+	srv := newServer(t, withStore(t, fixtureResolver(t)), Options{})
 
 	var got struct {
 		Node struct {

@@ -7,6 +7,7 @@ package gql
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -51,22 +52,26 @@ func (r *nodeResolver) SyncRun(ctx context.Context, obj *projection.NodeRef) (*s
 	if err != nil {
 		return nil, err
 	}
-	n, ok := s.FullNode(obj.ID)
-	if !ok || n.SyncRun == "" {
+	run, ok := s.SyncRun(obj.ID)
+	if !ok || run == "" {
 		return nil, nil
 	}
-	return &n.SyncRun, nil
+	return &run, nil
 }
 
 // Props is the resolver for the props field.
 func (r *nodeResolver) Props(ctx context.Context, obj *projection.NodeRef) ([]model.Prop, error) {
-	s, err := r.snapshot(ctx)
-	if err != nil {
-		return nil, err
-	}
-	n, ok := s.FullNode(obj.ID)
-	if !ok {
+	// The snapshot keeps no props (they are most of a node's bytes and no
+	// analysis reads them): they come from the store, as last written.
+	if r.Store == nil {
 		return []model.Prop{}, nil
+	}
+	n, err := r.Store.Node(ctx, obj.ID)
+	if errors.Is(err, graph.ErrNotFound) {
+		return []model.Prop{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read props of %s: %w", obj.ID, err)
 	}
 	out := make([]model.Prop, 0, len(n.Props))
 	for k, v := range n.Props {

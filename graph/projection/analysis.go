@@ -23,7 +23,7 @@ var ErrBadQuery = fmt.Errorf("invalid query")
 func (s *Snapshot) step(from, to int32, e uint32) Step {
 	a := &s.attrs[s.eattr[e]]
 	return Step{
-		Kind: s.ekind[e], From: s.nodes[from].ID, To: s.nodes[to].ID, Privilege: s.epriv[e],
+		Kind: s.ekind[e], From: s.id(from), To: s.id(to), Privilege: s.epriv[e],
 		Actions: a.actions, Conditions: a.conditions, Via: a.via,
 	}
 }

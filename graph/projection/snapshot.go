@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/accessgraph/accessgraph/graph"
 )
@@ -21,6 +22,7 @@ var versions atomic.Uint64
 // concurrent use; nothing in it changes after Build returns.
 type Snapshot struct {
 	nodes []nodeRec // sorted by ID; a node's position is its dense id
+	text  []byte    // node IDs and names, each a uvarint length and the bytes
 	strs  []string  // interned subkinds, sources and sync run IDs
 
 	// Out-edges in CSR form. An edge's dense id is its position in outTo.
@@ -40,59 +42,33 @@ type Snapshot struct {
 	stats Stats
 }
 
-// nodeRec is a node in the snapshot. Strings that repeat across nodes
-// (subkind, source, sync run) are interned in Snapshot.strs, and the props
-// are one string (see encodeProps) rather than a map: a node costs about
-// 60 bytes plus its ID, name and props text.
+// nodeRec is a node in the snapshot, 24 bytes: its ID and name live in
+// Snapshot.text (one copy when they are equal), the strings that repeat
+// across nodes (subkind, source, sync run) are interned in Snapshot.strs.
+// Props are not kept: the snapshot is for reach, and a node's props are one
+// store read away (graph.Store.Node).
 type nodeRec struct {
-	ID, Name      string
-	props         string
-	sub, src, run uint32
+	id, name      uint32 // offsets into Snapshot.text
+	sub, src, run uint32 // indices into Snapshot.strs
 	Kind          graph.Kind
 	Sensitivity   graph.Sensitivity
 }
 
-// encodeProps packs props in key order as length-prefixed (uvarint) key and
-// value bytes, so any byte may appear in either.
-func encodeProps(m map[string]string) string {
-	if len(m) == 0 {
+// textAt returns the string stored at off in text. The string shares text's
+// memory, which nothing changes after the build.
+func textAt(text []byte, off uint32) string {
+	l, w := binary.Uvarint(text[off:])
+	if l == 0 {
 		return ""
 	}
-	keys := make([]string, 0, len(m))
-	n := 0
-	for k, v := range m {
-		keys = append(keys, k)
-		n += len(k) + len(v) + 4
-	}
-	slices.Sort(keys)
-	buf := make([]byte, 0, n)
-	for _, k := range keys {
-		buf = binary.AppendUvarint(buf, uint64(len(k)))
-		buf = append(buf, k...)
-		v := m[k]
-		buf = binary.AppendUvarint(buf, uint64(len(v)))
-		buf = append(buf, v...)
-	}
-	return string(buf)
+	return unsafe.String(&text[int(off)+w], int(l))
 }
 
-// decodeProps reverses encodeProps.
-func decodeProps(s string) map[string]string {
-	if s == "" {
-		return nil
-	}
-	m := map[string]string{}
-	next := func() string {
-		l, w := binary.Uvarint([]byte(s[:min(len(s), binary.MaxVarintLen64)]))
-		v := s[w : w+int(l)]
-		s = s[w+int(l):]
-		return v
-	}
-	for s != "" {
-		k := next()
-		m[k] = next()
-	}
-	return m
+// appendText stores str at the end of text and returns its offset.
+func appendText(text []byte, str string) ([]byte, uint32) {
+	off := uint32(len(text))
+	text = binary.AppendUvarint(text, uint64(len(str)))
+	return append(text, str...), off
 }
 
 // edgeAttrs is the interned, rarely-read part of an edge.
@@ -154,6 +130,7 @@ type rawEdge struct {
 
 type builder struct {
 	nodes    []nodeRec
+	text     []byte
 	strs     []string
 	strIdx   map[string]uint32
 	words    map[string]string // one copy of each action, condition and via string
@@ -184,13 +161,14 @@ func (b *builder) str(s string) uint32 {
 }
 
 func (b *builder) addNode(n graph.Node) {
-	b.nodes = append(b.nodes, nodeRec{
-		// Clones: a decoder may hand out strings that share, and so keep
-		// alive, the whole record they were decoded from.
-		ID: strings.Clone(n.ID), Name: strings.Clone(n.Name), props: encodeProps(n.Props),
-		sub: b.str(n.Subkind), src: b.str(n.Source), run: b.str(n.SyncRun),
-		Kind: n.Kind, Sensitivity: n.Sensitivity,
-	})
+	r := nodeRec{sub: b.str(n.Subkind), src: b.str(n.Source), run: b.str(n.SyncRun),
+		Kind: n.Kind, Sensitivity: n.Sensitivity}
+	b.text, r.id = appendText(b.text, n.ID)
+	r.name = r.id
+	if n.Name != n.ID {
+		b.text, r.name = appendText(b.text, n.Name)
+	}
+	b.nodes = append(b.nodes, r)
 }
 
 // share returns one shared copy of each string in in.
@@ -249,17 +227,21 @@ type denseEdge struct {
 }
 
 func (b *builder) finish() *Snapshot {
-	slices.SortStableFunc(b.nodes, func(x, y nodeRec) int { return strings.Compare(x.ID, y.ID) })
-	b.nodes = slices.CompactFunc(b.nodes, func(x, y nodeRec) bool { return x.ID == y.ID })
-	b.nodes = slices.Clip(b.nodes)
-	s := &Snapshot{nodes: b.nodes, strs: slices.Clip(b.strs), attrs: slices.Clip(b.attrs)}
+	// Copies at their exact length: append's spare capacity would otherwise
+	// stay with the snapshot for its whole life.
+	s := &Snapshot{text: slices.Clone(b.text), strs: slices.Clone(b.strs), attrs: slices.Clone(b.attrs)}
+	id := func(n nodeRec) string { return textAt(s.text, n.id) }
+	slices.SortStableFunc(b.nodes, func(x, y nodeRec) int { return strings.Compare(id(x), id(y)) })
+	b.nodes = slices.CompactFunc(b.nodes, func(x, y nodeRec) bool { return id(x) == id(y) })
+	s.nodes = slices.Clone(b.nodes)
+	b.nodes, b.text, b.strs, b.attrs = nil, nil, nil, nil
 	b.strIdx, b.words, b.attrIdx = nil, nil, nil
 	// A map resolves edge endpoints faster than binary search while
 	// building; the snapshot keeps no map (it would cost more than the node
 	// records themselves).
 	index := make(map[string]int32, len(s.nodes))
 	for i := range s.nodes {
-		index[s.nodes[i].ID] = int32(i)
+		index[s.id(int32(i))] = int32(i)
 	}
 	dense := make([]denseEdge, 0, len(b.edges))
 	for _, e := range b.edges {
@@ -348,9 +330,14 @@ func (s *Snapshot) MemoryBytes() int {
 // so a binary search replaces a map from ID (which would cost more than the
 // node records themselves).
 func (s *Snapshot) find(id string) (int32, bool) {
-	i, ok := slices.BinarySearchFunc(s.nodes, id, func(n nodeRec, id string) int { return strings.Compare(n.ID, id) })
+	i, ok := slices.BinarySearchFunc(s.nodes, id, func(n nodeRec, id string) int {
+		return strings.Compare(textAt(s.text, n.id), id)
+	})
 	return int32(i), ok
 }
+
+// id returns the ID of node i.
+func (s *Snapshot) id(i int32) string { return textAt(s.text, s.nodes[i].id) }
 
 // Node returns a reference to the node with id.
 func (s *Snapshot) Node(id string) (NodeRef, bool) {
@@ -361,21 +348,19 @@ func (s *Snapshot) Node(id string) (NodeRef, bool) {
 	return s.ref(i), true
 }
 
-// FullNode returns the node with id, with its props.
-func (s *Snapshot) FullNode(id string) (graph.Node, bool) {
+// SyncRun returns the sync run that last wrote the node with id.
+func (s *Snapshot) SyncRun(id string) (string, bool) {
 	i, ok := s.find(id)
 	if !ok {
-		return graph.Node{}, false
+		return "", false
 	}
-	n := &s.nodes[i]
-	return graph.Node{ID: n.ID, Kind: n.Kind, Subkind: s.strs[n.sub], Name: n.Name, Sensitivity: n.Sensitivity,
-		Source: s.strs[n.src], SyncRun: s.strs[n.run], Props: decodeProps(n.props)}, true
+	return s.strs[s.nodes[i].run], true
 }
 
 func (s *Snapshot) ref(i int32) NodeRef {
 	n := &s.nodes[i]
-	return NodeRef{ID: n.ID, Kind: n.Kind, Subkind: s.strs[n.sub], Name: n.Name, Source: s.strs[n.src],
-		Sensitivity: n.Sensitivity}
+	return NodeRef{ID: textAt(s.text, n.id), Kind: n.Kind, Subkind: s.strs[n.sub], Name: textAt(s.text, n.name),
+		Source: s.strs[n.src], Sensitivity: n.Sensitivity}
 }
 
 func (s *Snapshot) lookup(id, what string) (int32, error) {
@@ -397,7 +382,7 @@ func (s *Snapshot) Search(text string, kinds []graph.Kind, limit int) []NodeRef 
 		if len(kinds) > 0 && !slices.Contains(kinds, n.Kind) {
 			continue
 		}
-		id, name := strings.ToLower(n.ID), strings.ToLower(n.Name)
+		id, name := strings.ToLower(textAt(s.text, n.id)), strings.ToLower(textAt(s.text, n.name))
 		switch {
 		case q == "" || id == q || name == q:
 			exact = append(exact, s.ref(int32(i)))

@@ -75,7 +75,7 @@ func TestOffboardedPersonAcrossThreeSources(t *testing.T) {
 	var kinds []string
 	for _, e := range res.Batch.Edges() {
 		if e.From == person.ID && e.Kind == graph.EdgeHasAccount {
-			to, _ := snap.FullNode(e.To)
+			to, _ := snap.Node(e.To)
 			kinds = append(kinds, to.Subkind)
 		}
 	}
