@@ -73,6 +73,9 @@ type answer struct {
 }
 
 // answerSchema constrains the model's output (Ollama's structured outputs).
+// Limitation: the 270M model can loop inside the rationale ("1111:1111:
+// ...") until num_predict cuts the answer off mid-string; such an answer is
+// rejected (recorded with its text) and the item keeps its rules' score.
 var answerSchema = json.RawMessage(`{
   "type": "object",
   "properties": {
@@ -248,7 +251,7 @@ func (a *Advisor) Advise(ctx context.Context, as *Assessment) Advice {
 	ans, err := parseAnswer(content)
 	if err != nil {
 		a.Rejected.Add(1)
-		adv.State, adv.Error = LLMRejected, err.Error()
+		adv.State, adv.Error = LLMRejected, fmt.Sprintf("%v (answer: %q)", err, clip(content))
 		a.remember(hash, adv)
 		return adv
 	}
