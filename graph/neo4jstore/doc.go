@@ -8,38 +8,44 @@
 // (:Identity, :Account, :Group, :Role, :Entitlement, :Resource, :Credential,
 // :Grant, :Application) with the properties id, kind (the kind's name),
 // subkind, name, sensitivity (an int, graph.Sensitivity), source, syncRun,
-// stub (bool) and props (graph.Node.Props as a JSON object in a string).
-// Every graph.Edge is a relationship whose type is EdgeKind.String()
-// (HAS_ROLE, ACCESS, ...) with the properties id, privilege (an int,
-// graph.Privilege, so tiers compare with <), actions, conditions and via
-// (lists of strings), source, syncRun and props (JSON). Sync runs are
-// :SyncRun nodes; schema versions applied by Open are :Migration nodes.
+// stub (true, or absent) and props (graph.Node.Props as a JSON object in a
+// string). Every graph.Edge is a relationship whose type is
+// EdgeKind.String() (HAS_ROLE, ACCESS, ...) with the properties privilege
+// (an int, graph.Privilege, so tiers compare with <), actions, conditions
+// and via (lists of strings), source, syncRun and props (JSON); an edge's
+// ID is its endpoints' ids and its type. An empty subkind, list or props is
+// an absent property. Sync runs are :SyncRun nodes; schema versions applied
+// by Open are :Migration nodes. Nodes and each relationship type have a
+// composite index on (source, syncRun), which the sweep and the count of
+// what a run wrote seek.
 //
 // # Staged runs
 //
 // Like graph/embedded, a run's upserts are staged and only applied, with the
 // sweep, by FinishRun: a run that fails, or whose process dies while it is
-// staging, never changes what Node, Scan and Counts return. A node is staged
-// as one (:StagedNode) with its fields, merged (UNWIND + MERGE,
-// Config.BatchSize rows per transaction) on a key of run and node ID, so
-// upserting it again in the same run replaces its staged copy. Edges are
-// staged a batch at a time as one (:StagedEdges) node holding the batch's
-// fields as lists, numbered in order, and applied in that order, so an edge
-// upserted twice in a run ends with its last value. Staging nodes carry no
-// :Node label: no reader sees them. UpsertEdges checks that both endpoints
-// are stored or staged in the run.
+// staging, never changes what Node, Scan and Counts return. Upserts are
+// staged in chunks, one (:StagedNodeChunk) or (:StagedEdgeChunk) per kind
+// and per up to Config.BatchSize rows, holding the rows' fields as lists
+// and numbered in staging order; one UpsertNodes or UpsertEdges call writes
+// its chunks in one transaction. FinishRun applies the chunks in that
+// order, so an element upserted twice in a run ends with its last value.
+// Staging nodes carry no :Node label: no reader sees them. UpsertEdges
+// checks that both endpoints are stored or staged in the run (the IDs a
+// Store staged are remembered, as hashes, so this rarely asks Neo4j).
 //
 // FinishRun first puts the run in an internal applying phase (a phase
 // property on the :SyncRun node; graph.SyncRun.Status stays active). Then,
-// in batches, each its own transaction: it merges the staged nodes, then
-// edges, into the graph (deleting each batch's staging in the same
-// transaction); sweeps every relationship and node of the run's source whose
-// syncRun is not the run, with every relationship of any source touching a
-// swept node (adding each batch's count to the run's stats in the same
-// transaction); and marks the run complete last. A Neo4j transaction cannot
-// hold a large run, so while FinishRun works readers may see a run partly
-// applied or partly swept; once applying has begun the run is only ever
-// rolled forward. What a crash leaves behind, by where it happens:
+// each its own transaction: it applies each staged chunk, nodes first
+// (MERGE on the unique id index; a chunk deleted in the transaction that
+// applies it); sweeps, in batches, every relationship and node of the
+// run's source whose syncRun is not the run (range seeks on the (source,
+// syncRun) indexes, so a run that leaves little stale reads little), with
+// every relationship of any source touching a swept node (adding each
+// batch's count to the run's stats in the same transaction); counts what
+// the run wrote; and marks the run complete last. A Neo4j transaction
+// cannot hold a large run, so while FinishRun works readers may see a run
+// partly applied or partly swept; once applying has begun the run is only
+// ever rolled forward. What a crash leaves behind, by where it happens:
 //
 //   - while staging, or in FailRun: the run is active (or failed) and its
 //     staging invisible. AbandonStale marks it abandoned after

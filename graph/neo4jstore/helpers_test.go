@@ -2,7 +2,6 @@ package neo4jstore
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"os"
 	"testing"
@@ -30,7 +29,7 @@ func testConfig(t testing.TB) Config {
 		User:     firstEnv("ACCESSGRAPH_NEO4J_USER", "NEO4J_USER"),
 		Password: pw,
 		Database: firstEnv("ACCESSGRAPH_NEO4J_DATABASE", "NEO4J_DATABASE"),
-		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:   slog.New(slog.DiscardHandler),
 	}
 }
 
@@ -64,7 +63,7 @@ func openCleanWith(t testing.TB, cfg Config) *Store {
 func wipe(ctx context.Context, s *Store) error {
 	for {
 		out, err := s.write(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
-			res, err := tx.Run(ctx, `MATCH (n) WHERE n:Node OR n:SyncRun OR n:StagedNode OR n:StagedEdges
+			res, err := tx.Run(ctx, `MATCH (n) WHERE n:Node OR n:SyncRun OR n:StagedNode OR n:StagedEdges OR n:StagedNodeChunk OR n:StagedEdgeChunk
 				WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS c`, nil)
 			if err != nil {
 				return nil, err

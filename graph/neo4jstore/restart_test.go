@@ -3,7 +3,6 @@ package neo4jstore
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -53,7 +52,7 @@ func TestNeo4jStoppedMidIngest(t *testing.T) {
 	neo4jScript(t, env, "start")
 	t.Cleanup(func() { neo4jScript(t, env, "stop") })
 	cfg := Config{URI: fmt.Sprintf("bolt://127.0.0.1:%d", port), User: "neo4j",
-		Password: "restart-test-password", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), BatchSize: 50}
+		Password: "restart-test-password", Logger: slog.New(slog.DiscardHandler), BatchSize: 50}
 	ctx := context.Background()
 
 	st, err := Open(ctx, cfg)

@@ -212,16 +212,25 @@ func (s *Store) FailRun(ctx context.Context, runID string, cause error) (*graph.
 // purgeStaging deletes the staging of a failed or abandoned run, in
 // batches, then clears its purge phase.
 func (s *Store) purgeStaging(ctx context.Context, runID string) error {
-	for _, label := range []string{"StagedEdges", "StagedNode"} {
-		q := `MATCH (s:` + label + ` {run: $run}) WITH s LIMIT $batch DELETE s RETURN count(*) AS c`
+	s.staged.forget(runID)
+	for _, del := range []struct {
+		label string
+		batch int
+	}{
+		// A chunk holds up to BatchSize rows: a few per transaction.
+		{labelEdgeChunk, 8}, {labelNodeChunk, 8},
+		// Staging of builds before schema version 3.
+		{"StagedEdges", 8}, {"StagedNode", s.cfg.BatchSize},
+	} {
+		q := `MATCH (s:` + del.label + ` {run: $run}) WITH s LIMIT $batch DELETE s RETURN count(*) AS c`
 		for {
 			out, err := s.write(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
-				return single(ctx, tx, q, map[string]any{"run": runID, "batch": s.cfg.BatchSize})
+				return single(ctx, tx, q, map[string]any{"run": runID, "batch": del.batch})
 			})
 			if err != nil {
 				return fmt.Errorf("delete staging: %w", err)
 			}
-			if int(out.(int64)) < s.cfg.BatchSize {
+			if int(out.(int64)) < del.batch {
 				break
 			}
 		}

@@ -67,7 +67,27 @@ func migrations() []migration {
 		"CREATE INDEX stagednode_run IF NOT EXISTS FOR (s:StagedNode) ON (s.run)",
 		"CREATE INDEX stagededges_run IF NOT EXISTS FOR (c:StagedEdges) ON (c.run)",
 	}
-	return []migration{{version: 1, statements: v1}, {version: 2, statements: v2}}
+	// v3: staging in chunks (see write.go), and one composite (source,
+	// syncRun) index per relationship type and on nodes instead of two
+	// single-property ones: each write updates one index, not two, and the
+	// sweep seeks a source's stale elements by range (syncRun < or > the
+	// run) without reading the rest of the source.
+	v3 := []string{
+		"CREATE INDEX stagednodechunk_run_seq IF NOT EXISTS FOR (c:" + labelNodeChunk + ") ON (c.run, c.seq)",
+		"CREATE INDEX stagededgechunk_run_seq IF NOT EXISTS FOR (c:" + labelEdgeChunk + ") ON (c.run, c.seq)",
+		"CREATE INDEX node_source_syncrun IF NOT EXISTS FOR (n:Node) ON (n.source, n.syncRun)",
+		"DROP INDEX node_source IF EXISTS",
+		"DROP INDEX node_syncrun IF EXISTS",
+	}
+	for _, k := range graph.EdgeKinds() {
+		t := k.String()
+		lt := strings.ToLower(t)
+		v3 = append(v3,
+			fmt.Sprintf("CREATE INDEX rel_%s_source_syncrun IF NOT EXISTS FOR ()-[r:%s]-() ON (r.source, r.syncRun)", lt, t),
+			fmt.Sprintf("DROP INDEX rel_%s_source IF EXISTS", lt),
+			fmt.Sprintf("DROP INDEX rel_%s_syncrun IF EXISTS", lt))
+	}
+	return []migration{{version: 1, statements: v1}, {version: 2, statements: v2}, {version: 3, statements: v3}}
 }
 
 // SchemaVersion is the highest migration this build applies.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"net/url"
 	"os"
@@ -23,7 +24,7 @@ import (
 const (
 	DefaultURI          = "bolt://127.0.0.1:7687"
 	DefaultUser         = "neo4j"
-	DefaultBatchSize    = 2000
+	DefaultBatchSize    = 10000
 	DefaultMaxRetries   = 5
 	DefaultAbandonAfter = 6 * time.Hour
 	DefaultResumeAfter  = time.Minute
@@ -38,8 +39,8 @@ type Config struct {
 	Password string
 	// Database is the database name; empty means the server's default.
 	Database string
-	// BatchSize is the number of rows per write transaction and per sweep
-	// step (default 2000).
+	// BatchSize is the number of rows per staged chunk (a chunk is applied
+	// in one transaction) and per sweep step (default 10000).
 	BatchSize int
 	// MaxRetries bounds how often one write transaction is retried after a
 	// transient error (deadlock, leader switch) before the call fails
@@ -119,6 +120,8 @@ type Store struct {
 	// ("applying", then after every batch of "nodes", "edges" and "sweep",
 	// then "complete"); an error stops FinishRun there, as a crash would.
 	crashAt func(step string) error
+	// staged remembers the node IDs this Store staged, per run.
+	staged stagedIDs
 }
 
 var _ graph.Store = (*Store)(nil)
@@ -145,7 +148,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("neo4j at %s: %w", redactURI(cfg.URI), err)
 	}
-	s := &Store{drv: drv, cfg: cfg, log: cfg.Logger}
+	s := &Store{drv: drv, cfg: cfg, log: cfg.Logger, staged: stagedIDs{seed: maphash.MakeSeed()}}
 	if err := s.verify(ctx); err != nil {
 		_ = drv.Close(context.Background())
 		return nil, err
@@ -234,21 +237,21 @@ func (s *Store) session(ctx context.Context, mode neo4j.AccessMode) neo4j.Sessio
 	return s.drv.NewSession(ctx, neo4j.SessionConfig{DatabaseName: s.cfg.Database, AccessMode: mode})
 }
 
-// errTooManyRetries ends a managed transaction that has been retried
+// tooManyRetriesError ends a managed transaction that has been retried
 // Config.MaxRetries times; it is not retryable, so the driver gives up.
-type errTooManyRetries struct {
+type tooManyRetriesError struct {
 	attempts int
 	last     error
 }
 
-func (e *errTooManyRetries) Error() string {
+func (e *tooManyRetriesError) Error() string {
 	if e.last == nil {
 		return fmt.Sprintf("gave up after %d attempts that failed to commit", e.attempts)
 	}
 	return fmt.Sprintf("gave up after %d attempts: %v", e.attempts, e.last)
 }
 
-func (e *errTooManyRetries) Unwrap() error { return e.last }
+func (e *tooManyRetriesError) Unwrap() error { return e.last }
 
 // write runs fn in a managed write transaction, retried by the driver on
 // transient errors at most Config.MaxRetries times.
@@ -260,7 +263,7 @@ func (s *Store) write(ctx context.Context, fn func(tx neo4j.ManagedTransaction) 
 	out, err := sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
 		n := int(attempts.Add(1))
 		if n > s.cfg.MaxRetries+1 {
-			return nil, &errTooManyRetries{attempts: n - 1, last: last}
+			return nil, &tooManyRetriesError{attempts: n - 1, last: last}
 		}
 		out, err := fn(tx)
 		last = err
