@@ -100,6 +100,10 @@ func Build(ctx context.Context, st graph.Store) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build projection: %w", err)
 	}
+	if b.late > 0 {
+		return nil, fmt.Errorf("build projection: the store scanned %d nodes after its first edge "+
+			"(graph.Store.Scan must deliver every node first); this is a bug in the store", b.late)
+	}
 	s := b.finish()
 	s.stats.BuildTime = time.Since(start)
 	return s, nil
@@ -121,20 +125,18 @@ func FromElements(nodes []graph.Node, edges []graph.Edge) *Snapshot {
 	return s
 }
 
-type rawEdge struct {
-	from, to string
-	kind     graph.EdgeKind
-	priv     graph.Privilege
-	attr     uint32
-}
-
 type builder struct {
-	nodes    []nodeRec
-	text     []byte
-	strs     []string
-	strIdx   map[string]uint32
-	words    map[string]string // one copy of each action, condition and via string
-	edges    []rawEdge
+	nodes  []nodeRec
+	text   []byte
+	strs   []string
+	strIdx map[string]uint32
+	words  map[string]string // one copy of each action, condition and via string
+	edges  []denseEdge
+	// snap holds the sorted nodes and index, the first edge freezes them
+	// (a store's Scan delivers every node before any edge).
+	snap     *Snapshot
+	index    map[string]int32
+	late     int // nodes that came after the first edge
 	attrs    []edgeAttrs
 	attrIdx  map[string]uint32
 	keyBuf   strings.Builder
@@ -161,6 +163,10 @@ func (b *builder) str(s string) uint32 {
 }
 
 func (b *builder) addNode(n graph.Node) {
+	if b.snap != nil {
+		b.late++
+		return
+	}
 	r := nodeRec{sub: b.str(n.Subkind), src: b.str(n.Source), run: b.str(n.SyncRun),
 		Kind: n.Kind, Sensitivity: n.Sensitivity}
 	b.text, r.id = appendText(b.text, n.ID)
@@ -189,10 +195,38 @@ func (b *builder) share(in []string) []string {
 }
 
 func (b *builder) addEdge(e *graph.Edge) {
-	b.edges = append(b.edges, rawEdge{
-		from: e.From, to: e.To, kind: e.Kind, priv: e.Privilege,
-		attr: b.intern(e.Actions, e.Conditions, e.Via),
-	})
+	if b.snap == nil {
+		b.freeze()
+	}
+	f, okf := b.index[e.From]
+	t, okt := b.index[e.To]
+	if !okf || !okt {
+		b.dangling++
+		return
+	}
+	b.edges = append(b.edges, denseEdge{from: f, to: t, kind: e.Kind, priv: e.Privilege,
+		attr: b.intern(e.Actions, e.Conditions, e.Via)})
+}
+
+// freeze sorts the nodes into their final order and indexes their IDs, so
+// edges are held as dense ids (8 bytes) rather than two strings each.
+func (b *builder) freeze() {
+	// Copies at their exact length: append's spare capacity would otherwise
+	// stay with the snapshot for its whole life.
+	s := &Snapshot{text: slices.Clone(b.text), strs: slices.Clone(b.strs)}
+	id := func(n nodeRec) string { return textAt(s.text, n.id) }
+	slices.SortStableFunc(b.nodes, func(x, y nodeRec) int { return strings.Compare(id(x), id(y)) })
+	b.nodes = slices.CompactFunc(b.nodes, func(x, y nodeRec) bool { return id(x) == id(y) })
+	s.nodes = slices.Clone(b.nodes)
+	b.nodes, b.text, b.strs, b.strIdx = nil, nil, nil, nil
+	// A map resolves edge endpoints faster than binary search while
+	// building; the snapshot keeps no map (it would cost more than the node
+	// records themselves).
+	b.index = make(map[string]int32, len(s.nodes))
+	for i := range s.nodes {
+		b.index[s.id(int32(i))] = int32(i)
+	}
+	b.snap = s
 }
 
 func (b *builder) intern(actions, conditions, via []string) uint32 {
@@ -227,32 +261,13 @@ type denseEdge struct {
 }
 
 func (b *builder) finish() *Snapshot {
-	// Copies at their exact length: append's spare capacity would otherwise
-	// stay with the snapshot for its whole life.
-	s := &Snapshot{text: slices.Clone(b.text), strs: slices.Clone(b.strs), attrs: slices.Clone(b.attrs)}
-	id := func(n nodeRec) string { return textAt(s.text, n.id) }
-	slices.SortStableFunc(b.nodes, func(x, y nodeRec) int { return strings.Compare(id(x), id(y)) })
-	b.nodes = slices.CompactFunc(b.nodes, func(x, y nodeRec) bool { return id(x) == id(y) })
-	s.nodes = slices.Clone(b.nodes)
-	b.nodes, b.text, b.strs, b.attrs = nil, nil, nil, nil
-	b.strIdx, b.words, b.attrIdx = nil, nil, nil
-	// A map resolves edge endpoints faster than binary search while
-	// building; the snapshot keeps no map (it would cost more than the node
-	// records themselves).
-	index := make(map[string]int32, len(s.nodes))
-	for i := range s.nodes {
-		index[s.id(int32(i))] = int32(i)
+	if b.snap == nil {
+		b.freeze()
 	}
-	dense := make([]denseEdge, 0, len(b.edges))
-	for _, e := range b.edges {
-		f, okf := index[e.from]
-		t, okt := index[e.to]
-		if !okf || !okt {
-			b.dangling++
-			continue
-		}
-		dense = append(dense, denseEdge{from: f, to: t, kind: e.kind, priv: e.priv, attr: e.attr})
-	}
+	s := b.snap
+	s.attrs = slices.Clone(b.attrs)
+	b.attrs, b.words, b.attrIdx, b.index = nil, nil, nil, nil
+	dense := b.edges
 	b.edges = nil
 	slices.SortFunc(dense, func(x, y denseEdge) int {
 		if x.from != y.from {
