@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -124,14 +123,6 @@ func Measure(n int, fn func(i int) error) (Latency, error) {
 	slices.Sort(ds)
 	pct := func(p float64) time.Duration { return ds[min(len(ds)-1, int(p*float64(len(ds))))] }
 	return Latency{N: n, P50: pct(0.50), P99: pct(0.99), Max: ds[len(ds)-1], Mean: total / time.Duration(n)}, nil
-}
-
-// heapInUse is the live heap after a full collection.
-func heapInUse() uint64 {
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
 }
 
 // peakRSS reads the process's peak resident set (VmHWM) from /proc.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"runtime"
 	"text/tabwriter"
 	"time"
 
@@ -78,8 +77,8 @@ type Report struct {
 	ProjectionBuild            time.Duration
 	ProjectionNodes, ProjEdges int
 	EdgeArrayBytesPerEdge      float64 // the CSR arrays alone
-	// SnapshotBytes is the heap the whole snapshot holds (node records,
-	// index, edge arrays, interned attributes), measured after a GC.
+	// SnapshotBytes is what the whole snapshot holds (node records, ID and
+	// name text, edge arrays, interned strings and attributes).
 	SnapshotBytes uint64
 	// PeakRSS is the process's peak resident set size at the end of the run
 	// (0 where /proc is not available).
@@ -139,6 +138,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	s := snap.Stats()
 	rep.ProjectionBuild, rep.ProjectionNodes, rep.ProjEdges = s.BuildTime, s.Nodes, s.Edges
 	rep.EdgeArrayBytesPerEdge = float64(snap.MemoryBytes()) / float64(max(s.Edges, 1))
+	rep.SnapshotBytes = uint64(snap.HeapBytes())
 
 	smp, err := Draw(snap, opt.Queries, uint64(opt.Seed))
 	if err != nil {
@@ -153,14 +153,6 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		if rep.Load, err = runLoad(ctx, opt.Load, st, snap, smp, logf); err != nil {
 			return nil, err
 		}
-	}
-	// The snapshot's own heap: what a collection frees once it is dropped.
-	// snap and eng are not used past this point, so the collection in the
-	// second heapInUse frees the snapshot (after the pooled workspaces).
-	withSnap := heapInUse()
-	runtime.KeepAlive(snap)
-	if without := heapInUse(); withSnap > without {
-		rep.SnapshotBytes = withSnap - without
 	}
 	defer func() { rep.PeakRSS = peakRSS() }()
 	if opt.Neo4j == nil {

@@ -428,3 +428,31 @@ func (h *Holder) Load() *Snapshot { return h.p.Load() }
 
 // Store publishes s.
 func (h *Holder) Store(s *Snapshot) { h.p.Store(s) }
+
+// HeapBytes counts the bytes the snapshot holds: node records, the ID and
+// name text, interned strings, the edge arrays and the interned attribute
+// sets (each distinct string once). Per-query workspaces, which a query
+// borrows from a pool (about 50 bytes per node each), are not included.
+func (s *Snapshot) HeapBytes() int {
+	n := cap(s.nodes)*int(unsafe.Sizeof(nodeRec{})) + cap(s.text)
+	n += cap(s.strs) * int(unsafe.Sizeof(""))
+	for _, x := range s.strs {
+		n += len(x)
+	}
+	n += 4 * (cap(s.outOff) + cap(s.inOff) + cap(s.outTo) + cap(s.inFrom) + cap(s.inEdge) + cap(s.eattr))
+	n += cap(s.ekind) + cap(s.epriv)
+	n += cap(s.attrs) * int(unsafe.Sizeof(edgeAttrs{}))
+	seen := map[string]bool{}
+	for _, a := range s.attrs {
+		for _, part := range [][]string{a.actions, a.conditions, a.via} {
+			n += cap(part) * int(unsafe.Sizeof(""))
+			for _, x := range part {
+				if !seen[x] {
+					seen[x] = true
+					n += len(x)
+				}
+			}
+		}
+	}
+	return n
+}
