@@ -1,6 +1,7 @@
 package projection
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -37,4 +38,29 @@ func TestNodeTextRoundTrip(t *testing.T) {
 		_, ok := s.Node(missing)
 		require.False(t, ok, "%q", missing)
 	}
+}
+
+// HeapBytes grows by exactly the edge arrays' 18 bytes per edge (target,
+// source, edge id, attribute index: 4 bytes each; kind and privilege: 1
+// each) when edges are added between the same nodes, and counts the node
+// records and text on top of the edge arrays.
+func TestHeapBytesPerEdge(t *testing.T) {
+	var nodes []graph.Node
+	for i := range 100 {
+		nodes = append(nodes, graph.Node{ID: fmt.Sprintf("node-%03d", i), Kind: graph.KindGroup, Name: "group", Source: "s"})
+	}
+	edges := func(m int) []graph.Edge {
+		var out []graph.Edge
+		for k := range m {
+			out = append(out, graph.Edge{From: nodes[k%100].ID, To: nodes[(k/100+k%100+1)%100].ID, Kind: graph.EdgeMemberOf})
+		}
+		return out
+	}
+	small, big := FromElements(nodes, edges(1000)), FromElements(nodes, edges(3000))
+	require.Equal(t, 1000, small.Stats().Edges)
+	require.Equal(t, 3000, big.Stats().Edges)
+	require.Equal(t, 2000*18, big.HeapBytes()-small.HeapBytes())
+	// 100 records of 24 bytes, and each ID (8 bytes and a length byte) and
+	// the shared name "group" (6 bytes) in the text.
+	require.GreaterOrEqual(t, small.HeapBytes()-small.MemoryBytes(), 100*24+100*(9+6))
 }
