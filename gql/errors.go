@@ -88,7 +88,7 @@ var (
 	errNoSnapshot = &UnavailableError{Reason: "no graph snapshot is loaded yet: run a sync first"}
 	errNoStore    = &UnavailableError{Reason: "sync runs need a graph store, and this server has none"}
 	errNoCypher   = &UnavailableError{Reason: "cypher engine needs --neo4j"}
-	errNoIdP      = &UnavailableError{Reason: "the OIDC provider is not configured on this server (idp: in the configuration file)"}
+	errNoIDP      = &UnavailableError{Reason: "the OIDC provider is not configured on this server (idp: in the configuration file)"}
 )
 
 // presentError is the one place where domain errors become GraphQL errors:

@@ -67,11 +67,11 @@ type Resolver struct {
 	Cypher Engine
 	// Syncs reports sync runs in progress; nil without a scheduler.
 	Syncs ActiveSyncs
-	// IdP is accessgraph's OIDC provider; nil when it is not configured.
-	IdP IdentityProvider
-	// AfterIdPChange, if set, runs after a control call ended something, so
+	// IDP is accessgraph's OIDC provider; nil when it is not configured.
+	IDP IdentityProvider
+	// AfterIDPChange, if set, runs after a control call ended something, so
 	// the graph (and the next snapshot) show it gone.
-	AfterIdPChange func(ctx context.Context) error
+	AfterIDPChange func(ctx context.Context) error
 	// Logger receives server faults; nil means slog.Default().
 	Logger *slog.Logger
 	// Review serves reviewQueue, riskScore and decide; nil: UNAVAILABLE.
@@ -92,8 +92,8 @@ type IdentityProvider interface {
 // control runs one provider control call, logs it, and refreshes the graph.
 func (r *Resolver) control(ctx context.Context, op, target string,
 	call func(context.Context, string) (*idp.ControlResult, error)) (idp.ControlResult, error) {
-	if r.IdP == nil {
-		return idp.ControlResult{}, errNoIdP
+	if r.IDP == nil {
+		return idp.ControlResult{}, errNoIDP
 	}
 	res, err := call(ctx, target)
 	if errors.Is(err, idp.ErrUnknownGrant) {
@@ -104,8 +104,8 @@ func (r *Resolver) control(ctx context.Context, op, target string,
 	}
 	r.logger().InfoContext(ctx, "identity provider control", "op", op, "ended", len(res.Ended),
 		"verified", res.Verification.OK)
-	if r.AfterIdPChange != nil && len(res.Ended) > 0 {
-		if err := r.AfterIdPChange(ctx); err != nil {
+	if r.AfterIDPChange != nil && len(res.Ended) > 0 {
+		if err := r.AfterIDPChange(ctx); err != nil {
 			r.logger().ErrorContext(ctx, "refresh the graph after a control call", "op", op, "err", err)
 		}
 	}

@@ -23,17 +23,17 @@ import (
 
 // EndSessions is the resolver for the endSessions field.
 func (r *mutationResolver) EndSessions(ctx context.Context, subject string) (idp.ControlResult, error) {
-	return r.control(ctx, "endSessions", subject, r.IdP.EndSessions)
+	return r.control(ctx, "endSessions", subject, r.IDP.EndSessions)
 }
 
 // RevokeGrant is the resolver for the revokeGrant field.
 func (r *mutationResolver) RevokeGrant(ctx context.Context, grant string) (idp.ControlResult, error) {
-	return r.control(ctx, "revokeGrant", grant, r.IdP.RevokeGrant)
+	return r.control(ctx, "revokeGrant", grant, r.IDP.RevokeGrant)
 }
 
 // RevokeAll is the resolver for the revokeAll field.
 func (r *mutationResolver) RevokeAll(ctx context.Context, subject string) (idp.ControlResult, error) {
-	return r.control(ctx, "revokeAll", subject, r.IdP.RevokeAll)
+	return r.control(ctx, "revokeAll", subject, r.IDP.RevokeAll)
 }
 
 // Decide is the resolver for the decide field.
@@ -292,10 +292,10 @@ func (r *queryResolver) Snapshot(ctx context.Context) (projection.Stats, error) 
 
 // IdentitySessions is the resolver for the identitySessions field.
 func (r *queryResolver) IdentitySessions(ctx context.Context, subject string) (idp.IdentityState, error) {
-	if r.IdP == nil {
-		return idp.IdentityState{}, errNoIdP
+	if r.IDP == nil {
+		return idp.IdentityState{}, errNoIDP
 	}
-	st, err := r.IdP.ListIdentityState(ctx, subject)
+	st, err := r.IDP.ListIdentityState(ctx, subject)
 	if err != nil {
 		return idp.IdentityState{}, fmt.Errorf("identity sessions of %q: %w", subject, err)
 	}

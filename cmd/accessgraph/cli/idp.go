@@ -55,10 +55,10 @@ func idpPrefix(issuer string) (string, error) {
 	return p, nil
 }
 
-// startIdP starts the provider, mounts it on the router at its issuer's
+// startIDP starts the provider, mounts it on the router at its issuer's
 // path, and keeps its sessions, tokens and grants in the graph: synced now,
 // after every control call (through the returned refresh) and every minute.
-func (g *globals) startIdP(ctx context.Context, ic *idp.Config, router *gin.Engine, st graph.Store,
+func (g *globals) startIDP(ctx context.Context, ic *idp.Config, router *gin.Engine, st graph.Store,
 	reproject func(context.Context) error) (*idp.Provider, func(context.Context) error, func(), error) {
 	prefix, err := idpPrefix(ic.Issuer)
 	if err != nil {
@@ -109,7 +109,7 @@ func (g *globals) startIdP(ctx context.Context, ic *idp.Config, router *gin.Engi
 	return p, refresh, stop, nil
 }
 
-func newIdPCmd(g *globals) *cobra.Command {
+func newIDPCmd(g *globals) *cobra.Command {
 	var path string
 	cmd := &cobra.Command{
 		Use:   "idp",

@@ -80,7 +80,7 @@ Start with:  accessgraph demo`,
 	pf.StringVar(&g.logLevel, "log-level", envOr(EnvLogLevel, "info"), "debug, info, warn or error")
 	pf.BoolVar(&g.logJSON, "log-json", false, "log JSON lines instead of text")
 	root.AddCommand(newIngestCmd(g), newServeCmd(g), newQueryCmd(g), newDemoCmd(g), newGenCmd(g),
-		newRunsCmd(g), newSyncCmd(g), newBenchCmd(g), newIdPCmd(g), newReviewCmd(g))
+		newRunsCmd(g), newSyncCmd(g), newBenchCmd(g), newIDPCmd(g), newReviewCmd(g))
 	return root
 }
 

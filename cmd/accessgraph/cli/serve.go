@@ -174,12 +174,12 @@ func (g *globals) serveWith(ctx context.Context, st graph.Store, f serveFlags, c
 			", and mutations are refused (set " + EnvAPIToken + ")")
 	}
 	if ic != nil {
-		p, refresh, stop, err := g.startIdP(ctx, ic, router, st, sched.Reproject)
+		p, refresh, stop, err := g.startIDP(ctx, ic, router, st, sched.Reproject)
 		if err != nil {
 			return err
 		}
 		defer stop()
-		r.IdP, r.AfterIdPChange = p, refresh
+		r.IDP, r.AfterIDPChange = p, refresh
 	}
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
