@@ -3,7 +3,6 @@ package ad
 import (
 	"archive/zip"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -47,7 +46,7 @@ func phantomFiles(t *testing.T) []string {
 	return out
 }
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+var quiet = slog.New(slog.DiscardHandler)
 
 func phantom(t *testing.T) (*graph.Batch, *Report) {
 	t.Helper()

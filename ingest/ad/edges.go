@@ -267,8 +267,8 @@ func (bd *builder) dcsync() {
 	}
 	memo := map[string]map[string][]string{}
 	// held returns right -> holders (the node or its groups) for id.
-	var held func(id string) map[string][]string
-	held = func(id string) map[string][]string { //nolint:staticcheck // recursive: must be declared first
+	var held func(id string) map[string][]string //nolint:staticcheck // recursive: declared before it is assigned
+	held = func(id string) map[string][]string {
 		if m, ok := memo[id]; ok {
 			return m
 		}

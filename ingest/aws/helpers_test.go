@@ -35,15 +35,15 @@ func datasetsDir(t *testing.T) string {
 var (
 	levelsOnce sync.Once
 	levels     *ActionLevels
-	levelsErr  error
+	errLevels  error
 )
 
 // catalogue loads the real action catalogue once.
 func catalogue(t *testing.T) *ActionLevels {
 	t.Helper()
 	path := filepath.Join(datasetsDir(t), "aws", actionLevelsFile)
-	levelsOnce.Do(func() { levels, levelsErr = LoadActionLevels(path) })
-	require.NoError(t, levelsErr)
+	levelsOnce.Do(func() { levels, errLevels = LoadActionLevels(path) })
+	require.NoError(t, errLevels)
 	return levels
 }
 
