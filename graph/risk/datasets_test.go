@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/accessgraph/accessgraph/internal/datasets"
+
 	"github.com/accessgraph/accessgraph/graph/risk"
 	"github.com/accessgraph/accessgraph/ingest/aws"
 )
@@ -15,22 +17,7 @@ import (
 // datasetsDir returns the shared datasets folder (repo root +
 // /../shared/datasets), skipping the test if it is absent.
 func datasetsDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		require.NotEqual(t, parent, dir, "no go.mod above the test directory")
-		dir = parent
-	}
-	ds := filepath.Join(dir, "..", "shared", "datasets")
-	if _, err := os.Stat(filepath.Join(ds, "aws")); err != nil {
-		t.Skipf("shared datasets not found at %s: this test needs the public AWS exports", ds)
-	}
-	return ds
+	return datasets.Dir(t, "aws", "this test needs the public AWS exports")
 }
 
 // The cloudsplaining test account (a public GAAD export): IAM users obama,

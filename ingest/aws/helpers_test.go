@@ -8,28 +8,15 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/accessgraph/accessgraph/internal/datasets"
+
 	"github.com/accessgraph/accessgraph/graph"
 )
 
 // datasetsDir returns the shared datasets folder (repo root + /../shared/datasets),
 // skipping the test if it is absent.
 func datasetsDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		require.NotEqual(t, parent, dir, "no go.mod above the test directory")
-		dir = parent
-	}
-	ds := filepath.Join(dir, "..", "shared", "datasets")
-	if _, err := os.Stat(filepath.Join(ds, "aws")); err != nil {
-		t.Skipf("shared datasets not found at %s: these tests need the public AWS exports", ds)
-	}
-	return ds
+	return datasets.Dir(t, "aws", "these tests need the public AWS exports")
 }
 
 var (

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/accessgraph/accessgraph/internal/datasets"
 )
 
 func TestOptionsDefaults(t *testing.T) {
@@ -324,22 +326,7 @@ func nestedKeys(v any, field string) map[string]bool {
 
 // datasetsDir returns the shared datasets folder (repo root + /../shared/datasets).
 func datasetsDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		require.NotEqual(t, parent, dir, "no go.mod above the test directory")
-		dir = parent
-	}
-	ds := filepath.Join(dir, "..", "shared", "datasets")
-	if _, err := os.Stat(filepath.Join(ds, "aws")); err != nil {
-		t.Skipf("shared datasets not found at %s: the shape test compares with the public AWS export", ds)
-	}
-	return ds
+	return datasets.Dir(t, "aws", "the shape test compares with the public AWS export")
 }
 
 func readReference(t *testing.T) map[string]any {
