@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/accessgraph/accessgraph/internal/datasets"
+	"github.com/accessgraph/accessgraph/ingest/datasets"
 
 	"github.com/accessgraph/accessgraph/graph"
 )

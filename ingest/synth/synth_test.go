@@ -13,7 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/accessgraph/accessgraph/internal/datasets"
+	"github.com/accessgraph/accessgraph/ingest/datasets"
 )
 
 func TestOptionsDefaults(t *testing.T) {

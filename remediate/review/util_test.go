@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/accessgraph/accessgraph/internal/datasets"
+	"github.com/accessgraph/accessgraph/ingest/datasets"
 )
 
 func strconvF(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
