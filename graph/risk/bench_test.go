@@ -2,6 +2,7 @@ package risk_test
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,13 +13,15 @@ import (
 
 	"github.com/accessgraph/accessgraph/graph"
 	"github.com/accessgraph/accessgraph/graph/bench"
+	"github.com/accessgraph/accessgraph/graph/embedded"
 	"github.com/accessgraph/accessgraph/graph/risk"
+	"github.com/accessgraph/accessgraph/ingest"
 	"github.com/accessgraph/accessgraph/ingest/resolve"
 )
 
 // companyInput generates (or reuses, in $ACCESSGRAPH_BENCH_DIR) a synthetic
 // company, parses it and resolves identities in memory.
-func companyInput(b *testing.B, identities int) *risk.Input {
+func companyInput(b testing.TB, identities int) *risk.Input {
 	dir := os.Getenv("ACCESSGRAPH_BENCH_DIR")
 	if dir == "" {
 		dir = b.TempDir()
@@ -59,8 +62,78 @@ func companyInput(b *testing.B, identities int) *risk.Input {
 	return risk.NewInput(ns, edges)
 }
 
-// BenchmarkScore scores a synthetic company, rules only. Size from
-// $ACCESSGRAPH_BENCH_IDENTITIES (default 1000), e.g.
+// storeInput loads the company as `accessgraph ingest` and `review` do:
+// each source's batch is parsed, written to an embedded store and dropped
+// (one source's batch in memory at a time), identities are resolved in the
+// store, and risk.LoadInput reads the store back. The store is kept beside
+// the exports (company-N-store in $ACCESSGRAPH_BENCH_DIR) and reused when an
+// earlier run completed it for the same generator version.
+func storeInput(b testing.TB, identities int) *risk.Input {
+	dir := os.Getenv("ACCESSGRAPH_BENCH_DIR")
+	if dir == "" {
+		dir = b.TempDir()
+	}
+	ctx := context.Background()
+	cdir := filepath.Join(dir, "company-"+strconv.Itoa(identities))
+	m, gen, err := bench.GenerateCompany(cdir, identities, 7)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if gen > 0 {
+		b.Logf("generated %d identities in %s", identities, gen.Round(time.Second))
+	}
+	sdir := cdir + "-store"
+	marker := filepath.Join(sdir, "complete")
+	want := m.Generator + " " + strconv.Itoa(identities) + " 7\n"
+	if raw, err := os.ReadFile(marker); err != nil || string(raw) != want {
+		if err := os.RemoveAll(sdir); err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		st, err := embedded.Open(sdir, embedded.Options{Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		err = bench.ParseEach(cdir, m, nil, func(bt *graph.Batch) error {
+			_, err := ingest.Write(ctx, st, bt, ingest.WriteOptions{BatchSize: 20000,
+				Logger: slog.New(slog.DiscardHandler)})
+			return err
+		})
+		if err == nil {
+			_, err = resolve.Run(ctx, st, func(ctx context.Context, bt *graph.Batch) error {
+				_, err := ingest.Write(ctx, st, bt, ingest.WriteOptions{AllowShrink: true,
+					Logger: slog.New(slog.DiscardHandler)})
+				return err
+			})
+		}
+		if cerr := st.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(marker, []byte(want), 0o600); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("parsed and ingested into %s in %s", sdir, time.Since(start).Round(time.Second))
+	}
+	st, err := embedded.Open(sdir, embedded.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	start := time.Now()
+	in, err := risk.LoadInput(ctx, st)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("LoadInput: %d nodes, %d edges in %s", len(in.Nodes), len(in.Edges), time.Since(start).Round(time.Millisecond))
+	return in
+}
+
+// BenchmarkScore scores a synthetic company, rules only, loaded through an
+// embedded store (see storeInput). Size from $ACCESSGRAPH_BENCH_IDENTITIES
+// (default 1000), e.g.
 //
 //	ACCESSGRAPH_BENCH_IDENTITIES=100000 go test ./graph/risk -run '^$' -bench Score -benchtime 1x
 //
@@ -71,7 +144,7 @@ func BenchmarkScore(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("ACCESSGRAPH_BENCH_IDENTITIES")); err == nil && v > 0 {
 		n = v
 	}
-	in := companyInput(b, n)
+	in := storeInput(b, n)
 	pol, err := risk.DefaultPolicy()
 	if err != nil {
 		b.Fatal(err)

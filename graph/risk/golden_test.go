@@ -1,0 +1,101 @@
+package risk_test
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/accessgraph/accessgraph/graph/risk"
+	"github.com/accessgraph/accessgraph/ingest/aws"
+)
+
+// writeDump writes everything a scoring run says of each item, in result
+// order: id, subject, score, contributions, hits with evidence, features
+// and the facts the rules saw. Two runs are equivalent when their dumps are
+// byte-identical.
+func writeDump(w io.Writer, res *risk.Result) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "items %d rule_errors %d first %q\n", len(res.Assessments), res.RuleErrors, res.FirstRuleError)
+	for i := range res.Assessments {
+		a := &res.Assessments[i]
+		fmt.Fprintf(bw, "%s\t%s\t%s\t%s\t%v\n", a.Item.ID, a.Item.Kind, a.Subject,
+			strconv.FormatFloat(a.Score, 'g', -1, 64), a.Contributions)
+		for _, h := range a.Hits {
+			fmt.Fprintf(bw, "\thit %s %s %v %q\n", h.Rule, h.Severity, h.Weight, h.Evidence)
+		}
+		names := make([]string, 0, len(a.Features))
+		for k := range a.Features {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		for _, k := range names {
+			fmt.Fprintf(bw, "\tfeature %s %v\n", k, a.Features[k])
+		}
+		facts, err := json.Marshal(a.Facts)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(bw, "\tfacts %s\n", facts)
+	}
+	return bw.Flush()
+}
+
+func dumpDigest(t testing.TB, res *risk.Result) string {
+	h := sha256.New()
+	require.NoError(t, writeDump(h, res))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// TestScoreDump writes the full score output of the seed-7 company
+// ($ACCESSGRAPH_RISK_DUMP_IDENTITIES identities, default 1000) and of the
+// cloudsplaining account to $ACCESSGRAPH_RISK_DUMP (a folder), to compare
+// two versions of the scorer byte for byte:
+//
+//	ACCESSGRAPH_RISK_DUMP=/tmp/before go test ./graph/risk -run TestScoreDump -count=1
+//	(change the scorer)
+//	ACCESSGRAPH_RISK_DUMP=/tmp/after go test ./graph/risk -run TestScoreDump -count=1
+//	cmp /tmp/before/company-1000.txt /tmp/after/company-1000.txt
+func TestScoreDump(t *testing.T) {
+	dir := os.Getenv("ACCESSGRAPH_RISK_DUMP")
+	if dir == "" {
+		t.Skip("set ACCESSGRAPH_RISK_DUMP to a folder to write the score output")
+	}
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	n := 1000
+	if v, err := strconv.Atoi(os.Getenv("ACCESSGRAPH_RISK_DUMP_IDENTITIES")); err == nil && v > 0 {
+		n = v
+	}
+	write := func(name string, res *risk.Result) {
+		f, err := os.Create(filepath.Join(dir, name))
+		require.NoError(t, err)
+		require.NoError(t, writeDump(f, res))
+		require.NoError(t, f.Close())
+		t.Logf("%s: %d items, digest %s", name, len(res.Assessments), dumpDigest(t, res))
+	}
+	write("company-"+strconv.Itoa(n)+".txt", score(t, companyInput(t, n)))
+	write("store-company-"+strconv.Itoa(n)+".txt", score(t, storeInput(t, n)))
+	write("cloudsplaining.txt", score(t, cloudsplaining(t))) // skips without the datasets
+}
+
+func cloudsplaining(t *testing.T) *risk.Input {
+	ds := datasetsDir(t)
+	levels, err := aws.LoadActionLevels(filepath.Join(ds, "aws", "policy-sentry-iam-action-access-levels-2020.csv"))
+	require.NoError(t, err)
+	path := filepath.Join(ds, "aws", "cloudsplaining-test-account-authorization-details.json")
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	b, err := aws.ParseAuthorizationDetails(path, f, aws.Options{Levels: levels})
+	require.NoError(t, err)
+	return risk.NewInput(b.Nodes(), b.Edges())
+}
