@@ -21,10 +21,10 @@ var ErrBadQuery = fmt.Errorf("invalid query")
 
 // step builds the Step for dense edge e from -> to.
 func (s *Snapshot) step(from, to int32, e uint32) Step {
-	a := &s.attrs[s.eattr[e]]
+	a := s.attr(e)
 	return Step{
-		Kind: s.ekind[e], From: s.id(from), To: s.id(to), Privilege: s.epriv[e],
-		Actions: a.actions, Conditions: a.conditions, Via: a.via,
+		Kind: s.ekind[e], From: s.id(from), To: s.id(to), Privilege: s.priv(e),
+		Actions: s.attrPart(a, 0), Conditions: s.attrPart(a, 1), Via: s.attrPart(a, 2),
 	}
 }
 
@@ -158,11 +158,11 @@ func (a *reachAcc) actionList(s *Snapshot) []string {
 	case 0:
 		return nil
 	case 1:
-		return s.attrs[a.attrs[0]].actions
+		return s.actions(a.attrs[0])
 	}
 	var out []string
 	for _, i := range a.attrs {
-		out = append(out, s.attrs[i].actions...)
+		out = append(out, s.actions(i)...)
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
@@ -196,7 +196,7 @@ func (s *Snapshot) BlastRadius(q BlastRadiusQuery) (*BlastRadiusResult, error) {
 	s.forwardClosure(w, root, maxDist)
 
 	accs := &w.accs
-	accs.reset(len(s.nodes))
+	accs.reset(s.ids.n)
 	var work []int32
 	for _, u := range w.visited {
 		for e := s.outOff[u]; e < s.outOff[u+1]; e++ {
@@ -205,10 +205,10 @@ func (s *Snapshot) BlastRadius(q BlastRadiusQuery) (*BlastRadiusResult, error) {
 			}
 			r := s.outTo[e]
 			a := accs.get(r)
-			if a.offer(s.epriv[e], tierBest{length: w.dist[u] + 1, principal: u, parent: -1, edge: e}) {
+			if a.offer(s.priv(e), tierBest{length: w.dist[u] + 1, principal: u, parent: -1, edge: e}) {
 				work = append(work, r)
 			}
-			a.addAttr(s.eattr[e])
+			a.addAttr(s.attr(e))
 		}
 	}
 	// Pass access down CONTAINS edges until nothing improves. Each tier
@@ -248,13 +248,13 @@ func (s *Snapshot) BlastRadius(q BlastRadiusQuery) (*BlastRadiusResult, error) {
 	items := make([]item, 0, len(accs.list))
 	for i := range accs.list {
 		a := &accs.list[i]
-		n := &s.nodes[a.res]
+		sens := s.nodeClass(a.res).sens
 		p := a.top()
-		if p == graph.PrivNone || p < q.MinPrivilege || n.Sensitivity < q.MinSensitivity {
+		if p == graph.PrivNone || p < q.MinPrivilege || sens < q.MinSensitivity {
 			continue
 		}
-		items = append(items, item{res: a.res, p: p, sens: n.Sensitivity})
-		res.Totals.add(p, n.Sensitivity)
+		items = append(items, item{res: a.res, p: p, sens: sens})
+		res.Totals.add(p, sens)
 	}
 	// Dense ids follow node IDs, so comparing them orders by ID.
 	slices.SortFunc(items, func(x, y item) int {

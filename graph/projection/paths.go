@@ -116,7 +116,7 @@ func (s *Snapshot) seeds(w *workspace, t int32, limit int32) []seed {
 			}
 			switch {
 			case k.Terminal():
-				out = append(out, seed{u: u, via: c, e: e, dist: d, grant: s.epriv[e]})
+				out = append(out, seed{u: u, via: c, e: e, dist: d, grant: s.priv(e)})
 			case k.Traversal() && c == t:
 				g := graph.PrivNone
 				if k == graph.EdgeEscalates {
@@ -321,7 +321,7 @@ func (s *Snapshot) WhoCanReach(q WhoCanReachQuery) (*WhoCanReachResult, error) {
 			}
 			w.stamp[u] = w.epoch
 			pv := graph.Privilege(p)
-			if pv < q.MinPrivilege || (len(q.Kinds) > 0 && !containsKind(q.Kinds, s.nodes[u].Kind)) {
+			if pv < q.MinPrivilege || (len(q.Kinds) > 0 && !containsKind(q.Kinds, s.nodeClass(u).kind)) {
 				return
 			}
 			f := found{u: u, p: pv, dist: w.dist2[u]}
@@ -354,7 +354,7 @@ func (s *Snapshot) WhoCanReach(q WhoCanReachQuery) (*WhoCanReachResult, error) {
 			r.Actions = r.Witness.Actions
 		default:
 			if e, ok := s.chainAccess(w, h.u, t); ok {
-				r.Actions = s.attrs[s.eattr[e]].actions
+				r.Actions = s.actions(s.attr(e))
 			}
 		}
 		res.Reachers[i] = r

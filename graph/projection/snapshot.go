@@ -21,9 +21,13 @@ var versions atomic.Uint64
 // arrays (compressed sparse rows in both directions). It is safe for
 // concurrent use; nothing in it changes after Build returns.
 type Snapshot struct {
-	nodes []nodeRec // sorted by ID; a node's position is its dense id
-	text  []byte    // node IDs and names, each a uvarint length and the bytes
-	strs  []string  // interned subkinds, sources and sync run IDs
+	// Nodes, by dense id (their position in ID order).
+	ids     idTable // node IDs, sorted and front-coded
+	names   []byte  // node names that are not a suffix of their ID: uvarint length and bytes
+	nameRef []uint32
+	class   packed      // index into classes, per node
+	classes []nodeClass // distinct (kind, sensitivity, subkind, source, sync run)
+	strs    []string    // interned subkinds, sources and sync run IDs
 
 	// Out-edges in CSR form. An edge's dense id is its position in outTo.
 	outOff []uint32
@@ -32,26 +36,35 @@ type Snapshot struct {
 	inOff  []uint32
 	inFrom []int32
 	inEdge []uint32
-	// Per-edge attributes, indexed by dense edge id.
-	ekind []graph.EdgeKind
-	epriv []graph.Privilege
-	eattr []uint32 // index into attrs
-	attrs []edgeAttrs
+	// Per-edge attributes, indexed by dense edge id: the kind, and an index
+	// into the distinct (privilege, attribute set) pairs.
+	ekind  []graph.EdgeKind
+	egrant packed
+	gpriv  []graph.Privilege
+	gattr  []uint32 // index into the attribute sets
+	// Attribute set i is words[attrOff[3i]:attrOff[3i+1]] (actions), then
+	// conditions up to attrOff[3i+2], then via up to attrOff[3i+3].
+	words   []string
+	attrOff []uint32
 
 	pool  sync.Pool // of *workspace
 	stats Stats
 }
 
-// nodeRec is a node in the snapshot, 24 bytes: its ID and name live in
-// Snapshot.text (one copy when they are equal), the strings that repeat
-// across nodes (subkind, source, sync run) are interned in Snapshot.strs.
-// Props are not kept: the snapshot is for reach, and a node's props are one
-// store read away (graph.Store.Node).
-type nodeRec struct {
-	id, name      uint32 // offsets into Snapshot.text
+// nameSuffix marks a nameRef that is not an offset into Snapshot.names but
+// the byte offset in the node's ID where its name starts: names such as
+// "team-docs" for "arn:aws:iam::123456789012:group/team-docs", or the ID
+// itself, cost nothing.
+const nameSuffix = 1 << 31
+
+// nodeClass is what many nodes share: kind, sensitivity, and the strings
+// that repeat across nodes (subkind, source, sync run), interned in
+// Snapshot.strs. Props are not kept: the snapshot is for reach, and a node's
+// props are one store read away (graph.Store.Node).
+type nodeClass struct {
 	sub, src, run uint32 // indices into Snapshot.strs
-	Kind          graph.Kind
-	Sensitivity   graph.Sensitivity
+	kind          graph.Kind
+	sens          graph.Sensitivity
 }
 
 // textAt returns the string stored at off in text. The string shares text's
@@ -126,12 +139,14 @@ func FromElements(nodes []graph.Node, edges []graph.Edge) *Snapshot {
 }
 
 type builder struct {
-	nodes  []nodeRec
-	text   []byte
-	strs   []string
-	strIdx map[string]uint32
-	words  map[string]string // one copy of each action, condition and via string
-	edges  []denseEdge
+	nodes    []tmpNode
+	text     []byte // IDs and names while building
+	strs     []string
+	strIdx   map[string]uint32
+	classes  []nodeClass
+	classIdx map[nodeClass]uint32
+	words    map[string]string // one copy of each action, condition and via string
+	edges    []denseEdge
 	// snap holds the sorted nodes and index, the first edge freezes them
 	// (a store's Scan delivers every node before any edge).
 	snap     *Snapshot
@@ -143,8 +158,14 @@ type builder struct {
 	dangling int
 }
 
+// tmpNode is a node while building: its ID and name in builder.text.
+type tmpNode struct {
+	id, name, class uint32
+}
+
 func newBuilder() *builder {
-	b := &builder{attrIdx: map[string]uint32{}, strIdx: map[string]uint32{}, words: map[string]string{}}
+	b := &builder{attrIdx: map[string]uint32{}, strIdx: map[string]uint32{}, words: map[string]string{},
+		classIdx: map[nodeClass]uint32{}}
 	b.intern(nil, nil, nil) // attr 0: empty
 	b.str("")               // string 0: empty
 	return b
@@ -167,8 +188,15 @@ func (b *builder) addNode(n graph.Node) {
 		b.late++
 		return
 	}
-	r := nodeRec{sub: b.str(n.Subkind), src: b.str(n.Source), run: b.str(n.SyncRun),
-		Kind: n.Kind, Sensitivity: n.Sensitivity}
+	c := nodeClass{sub: b.str(n.Subkind), src: b.str(n.Source), run: b.str(n.SyncRun),
+		kind: n.Kind, sens: n.Sensitivity}
+	ci, ok := b.classIdx[c]
+	if !ok {
+		ci = uint32(len(b.classes))
+		b.classes = append(b.classes, c)
+		b.classIdx[c] = ci
+	}
+	r := tmpNode{class: ci}
 	b.text, r.id = appendText(b.text, n.ID)
 	r.name = r.id
 	if n.Name != n.ID {
@@ -208,24 +236,50 @@ func (b *builder) addEdge(e *graph.Edge) {
 		attr: b.intern(e.Actions, e.Conditions, e.Via)})
 }
 
-// freeze sorts the nodes into their final order and indexes their IDs, so
-// edges are held as dense ids (8 bytes) rather than two strings each.
+// freeze sorts the nodes into their final order, encodes them, and indexes
+// their IDs, so edges are held as dense ids (8 bytes) rather than two
+// strings each.
 func (b *builder) freeze() {
+	text := b.text
+	id := func(n tmpNode) string { return textAt(text, n.id) }
+	slices.SortStableFunc(b.nodes, func(x, y tmpNode) int { return strings.Compare(id(x), id(y)) })
+	nodes := slices.CompactFunc(b.nodes, func(x, y tmpNode) bool { return id(x) == id(y) })
+	n := len(nodes)
 	// Copies at their exact length: append's spare capacity would otherwise
 	// stay with the snapshot for its whole life.
-	s := &Snapshot{text: slices.Clone(b.text), strs: slices.Clone(b.strs)}
-	id := func(n nodeRec) string { return textAt(s.text, n.id) }
-	slices.SortStableFunc(b.nodes, func(x, y nodeRec) int { return strings.Compare(id(x), id(y)) })
-	b.nodes = slices.CompactFunc(b.nodes, func(x, y nodeRec) bool { return id(x) == id(y) })
-	s.nodes = slices.Clone(b.nodes)
-	b.nodes, b.text, b.strs, b.strIdx = nil, nil, nil, nil
+	s := &Snapshot{strs: exact(b.strs), classes: exact(b.classes)}
+	s.ids = newIDTable(n, func(i int) string { return id(nodes[i]) })
+	s.class = newPacked(n, uint32(len(b.classes)))
+	s.nameRef = make([]uint32, n)
+	var names []byte
+	nameAt := map[string]uint32{} // one copy of each name
+	for i, r := range nodes {
+		s.class.set(i, r.class)
+		nid, name := id(r), textAt(text, r.name)
+		if strings.HasSuffix(nid, name) && len(nid)-len(name) < nameSuffix {
+			s.nameRef[i] = nameSuffix | uint32(len(nid)-len(name))
+			continue
+		}
+		off, ok := nameAt[name]
+		if !ok {
+			if len(names) >= nameSuffix {
+				panic("projection: node names exceed 2 GiB")
+			}
+			names, off = appendText(names, name)
+			nameAt[name] = off
+		}
+		s.nameRef[i] = off
+	}
+	s.names = exact(names)
+	b.strs, b.strIdx, b.classes, b.classIdx = nil, nil, nil, nil
 	// A map resolves edge endpoints faster than binary search while
 	// building; the snapshot keeps no map (it would cost more than the node
-	// records themselves).
-	b.index = make(map[string]int32, len(s.nodes))
-	for i := range s.nodes {
-		b.index[s.id(int32(i))] = int32(i)
+	// records themselves). Its keys share the build's text.
+	b.index = make(map[string]int32, n)
+	for i, r := range nodes {
+		b.index[id(r)] = int32(i)
 	}
+	b.nodes = nil
 	b.snap = s
 }
 
@@ -265,8 +319,8 @@ func (b *builder) finish() *Snapshot {
 		b.freeze()
 	}
 	s := b.snap
-	s.attrs = slices.Clone(b.attrs)
-	b.attrs, b.words, b.attrIdx, b.index = nil, nil, nil, nil
+	s.packAttrs(b.attrs)
+	b.attrs, b.words, b.attrIdx, b.index, b.text = nil, nil, nil, nil, nil
 	dense := b.edges
 	b.edges = nil
 	slices.SortFunc(dense, func(x, y denseEdge) int {
@@ -292,28 +346,83 @@ func (b *builder) finish() *Snapshot {
 	dense = out
 	s.buildCSR(dense)
 	s.stats = Stats{
-		Nodes: len(s.nodes), Edges: len(dense), Version: versions.Add(1), BuiltAt: time.Now(),
-		DanglingEdges: b.dangling, DistinctAttrs: len(s.attrs),
+		Nodes: s.ids.n, Edges: len(dense), Version: versions.Add(1), BuiltAt: time.Now(),
+		DanglingEdges: b.dangling, DistinctAttrs: len(s.attrOff) / 3,
 	}
-	s.pool.New = func() any { return newWorkspace(len(s.nodes)) }
+	s.pool.New = func() any { return newWorkspace(s.ids.n) }
 	return s
 }
 
+// packAttrs lays the attribute sets out in one slice of words.
+func (s *Snapshot) packAttrs(attrs []edgeAttrs) {
+	n := 0
+	for _, a := range attrs {
+		n += len(a.actions) + len(a.conditions) + len(a.via)
+	}
+	s.words = make([]string, 0, n)
+	s.attrOff = make([]uint32, 0, 3*len(attrs)+1)
+	for _, a := range attrs {
+		for _, part := range [][]string{a.actions, a.conditions, a.via} {
+			s.attrOff = append(s.attrOff, uint32(len(s.words)))
+			s.words = append(s.words, part...)
+		}
+	}
+	s.attrOff = append(s.attrOff, uint32(len(s.words)))
+}
+
+// attrPart returns part k (0 actions, 1 conditions, 2 via) of attribute set
+// a, nil when empty. Its capacity ends with it, so a caller's append copies.
+func (s *Snapshot) attrPart(a uint32, k int) []string {
+	i, j := s.attrOff[3*int(a)+k], s.attrOff[3*int(a)+k+1]
+	if i == j {
+		return nil
+	}
+	return s.words[i:j:j]
+}
+
+func (s *Snapshot) actions(a uint32) []string { return s.attrPart(a, 0) }
+
+// priv returns the privilege edge e grants.
+func (s *Snapshot) priv(e uint32) graph.Privilege { return s.gpriv[s.egrant.get(int(e))] }
+
+// attr returns the attribute set of edge e.
+func (s *Snapshot) attr(e uint32) uint32 { return s.gattr[s.egrant.get(int(e))] }
+
 func (s *Snapshot) buildCSR(dense []denseEdge) {
-	n, m := len(s.nodes), len(dense)
+	n, m := s.ids.n, len(dense)
+	// Intern (privilege, attribute set) pairs: a few thousand serve millions
+	// of edges.
+	type grant struct {
+		priv graph.Privilege
+		attr uint32
+	}
+	gidx := map[grant]uint32{}
+	var gpriv []graph.Privilege
+	var gattr []uint32
+	for i, e := range dense {
+		g := grant{e.priv, e.attr}
+		k, ok := gidx[g]
+		if !ok {
+			k = uint32(len(gpriv))
+			gpriv, gattr = append(gpriv, e.priv), append(gattr, e.attr)
+			gidx[g] = k
+		}
+		dense[i].attr = k // from here on, the pair's index
+	}
+	s.gpriv, s.gattr = exact(gpriv), exact(gattr)
+	s.egrant = newPacked(m, uint32(len(gpriv)))
+	for i, e := range dense {
+		s.egrant.set(i, e.attr)
+	}
 	s.outOff = make([]uint32, n+1)
 	s.outTo = make([]int32, m)
 	s.ekind = make([]graph.EdgeKind, m)
-	s.epriv = make([]graph.Privilege, m)
-	s.eattr = make([]uint32, m)
 	s.inOff = make([]uint32, n+1)
 	for i, e := range dense {
 		s.outOff[e.from+1]++
 		s.inOff[e.to+1]++
 		s.outTo[i] = e.to
 		s.ekind[i] = e.kind
-		s.epriv[i] = e.priv
-		s.eattr[i] = e.attr
 	}
 	for i := 0; i < n; i++ {
 		s.outOff[i+1] += s.outOff[i]
@@ -333,26 +442,37 @@ func (s *Snapshot) buildCSR(dense []denseEdge) {
 // Stats returns the snapshot's size and version.
 func (s *Snapshot) Stats() Stats { return s.stats }
 
-// MemoryBytes estimates the bytes held by the edge arrays of the snapshot
-// (the part that grows with edges), excluding node records and interned
-// attribute sets. The bench command measures the whole snapshot's heap.
+// MemoryBytes counts the bytes held by the edge arrays of the snapshot (the
+// part that grows with edges): the CSR offsets both ways, 4 bytes each of
+// target, source and edge id, 1 of kind, and 2 (4 past 65,536 distinct
+// pairs) of (privilege, attribute set) index. HeapBytes counts everything.
 func (s *Snapshot) MemoryBytes() int {
-	m := len(s.outTo)
-	return 4*2*(len(s.nodes)+1) + m*(4+4+4+1+1+4)
+	return 4*(cap(s.outOff)+cap(s.inOff)+cap(s.outTo)+cap(s.inFrom)+cap(s.inEdge)) + cap(s.ekind) +
+		s.egrant.heapBytes()
 }
 
-// find returns the dense id of the node with id: the nodes are sorted by ID,
-// so a binary search replaces a map from ID (which would cost more than the
-// node records themselves).
+// find returns the dense id of the node with id: the IDs are sorted, so a
+// binary search over the front-coded blocks replaces a map from ID (which
+// would cost more than the nodes themselves).
 func (s *Snapshot) find(id string) (int32, bool) {
-	i, ok := slices.BinarySearchFunc(s.nodes, id, func(n nodeRec, id string) int {
-		return strings.Compare(textAt(s.text, n.id), id)
-	})
+	i, ok := s.ids.find(id)
 	return int32(i), ok
 }
 
 // id returns the ID of node i.
-func (s *Snapshot) id(i int32) string { return textAt(s.text, s.nodes[i].id) }
+func (s *Snapshot) id(i int32) string { return s.ids.at(int(i)) }
+
+// nodeClass returns what node i shares with others.
+func (s *Snapshot) nodeClass(i int32) *nodeClass { return &s.classes[s.class.get(int(i))] }
+
+// name returns the name of node i, whose ID is id.
+func (s *Snapshot) name(i int32, id string) string {
+	r := s.nameRef[i]
+	if r&nameSuffix != 0 {
+		return id[r&^nameSuffix:]
+	}
+	return textAt(s.names, r)
+}
 
 // Node returns a reference to the node with id.
 func (s *Snapshot) Node(id string) (NodeRef, bool) {
@@ -369,13 +489,17 @@ func (s *Snapshot) SyncRun(id string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	return s.strs[s.nodes[i].run], true
+	return s.strs[s.nodeClass(i).run], true
 }
 
 func (s *Snapshot) ref(i int32) NodeRef {
-	n := &s.nodes[i]
-	return NodeRef{ID: textAt(s.text, n.id), Kind: n.Kind, Subkind: s.strs[n.sub], Name: textAt(s.text, n.name),
-		Source: s.strs[n.src], Sensitivity: n.Sensitivity}
+	return s.refWithID(i, s.id(i))
+}
+
+func (s *Snapshot) refWithID(i int32, id string) NodeRef {
+	c := s.nodeClass(i)
+	return NodeRef{ID: id, Kind: c.kind, Subkind: s.strs[c.sub], Name: s.name(i, id),
+		Source: s.strs[c.src], Sensitivity: c.sens}
 }
 
 func (s *Snapshot) lookup(id, what string) (int32, error) {
@@ -392,19 +516,24 @@ func (s *Snapshot) lookup(id, what string) (int32, error) {
 func (s *Snapshot) Search(text string, kinds []graph.Kind, limit int) []NodeRef {
 	q := strings.ToLower(strings.TrimSpace(text))
 	var exact, partial []NodeRef
-	for i := range s.nodes {
-		n := &s.nodes[i]
-		if len(kinds) > 0 && !slices.Contains(kinds, n.Kind) {
-			continue
+	s.ids.each(func(i int, idb []byte) {
+		n := int32(i)
+		if len(kinds) > 0 && !slices.Contains(kinds, s.nodeClass(n).kind) {
+			return
 		}
-		id, name := strings.ToLower(textAt(s.text, n.id)), strings.ToLower(textAt(s.text, n.name))
+		if q == "" {
+			exact = append(exact, s.refWithID(n, string(idb)))
+			return
+		}
+		nid := unsafe.String(unsafe.SliceData(idb), len(idb)) // valid during this call only
+		id, name := strings.ToLower(nid), strings.ToLower(s.name(n, nid))
 		switch {
-		case q == "" || id == q || name == q:
-			exact = append(exact, s.ref(int32(i)))
+		case id == q || name == q:
+			exact = append(exact, s.refWithID(n, string(idb)))
 		case strings.Contains(id, q) || strings.Contains(name, q):
-			partial = append(partial, s.ref(int32(i)))
+			partial = append(partial, s.refWithID(n, string(idb)))
 		}
-	}
+	})
 	byName := func(a, b NodeRef) int {
 		if c := strings.Compare(a.Name, b.Name); c != 0 {
 			return c
@@ -429,29 +558,28 @@ func (h *Holder) Load() *Snapshot { return h.p.Load() }
 // Store publishes s.
 func (h *Holder) Store(s *Snapshot) { h.p.Store(s) }
 
-// HeapBytes counts the bytes the snapshot holds: node records, the ID and
-// name text, interned strings, the edge arrays and the interned attribute
-// sets (each distinct string once). Per-query workspaces, which a query
-// borrows from a pool (about 50 bytes per node each), are not included.
+// HeapBytes counts the bytes the snapshot holds: the front-coded IDs and
+// their block index, the names and name references, the per-node class
+// indices and the classes, interned strings, the edge arrays, the
+// (privilege, attribute set) pairs and the attribute sets (each distinct
+// string once). Per-query workspaces, which a query borrows from a pool
+// (about 50 bytes per node each), are not included.
 func (s *Snapshot) HeapBytes() int {
-	n := cap(s.nodes)*int(unsafe.Sizeof(nodeRec{})) + cap(s.text)
+	n := int(unsafe.Sizeof(*s))
+	n += s.ids.heapBytes() + cap(s.names) + 4*cap(s.nameRef)
+	n += s.class.heapBytes() + cap(s.classes)*int(unsafe.Sizeof(nodeClass{}))
 	n += cap(s.strs) * int(unsafe.Sizeof(""))
 	for _, x := range s.strs {
 		n += len(x)
 	}
-	n += 4 * (cap(s.outOff) + cap(s.inOff) + cap(s.outTo) + cap(s.inFrom) + cap(s.inEdge) + cap(s.eattr))
-	n += cap(s.ekind) + cap(s.epriv)
-	n += cap(s.attrs) * int(unsafe.Sizeof(edgeAttrs{}))
+	n += s.MemoryBytes()
+	n += cap(s.gpriv) + 4*cap(s.gattr) + 4*cap(s.attrOff)
+	n += cap(s.words) * int(unsafe.Sizeof(""))
 	seen := map[string]bool{}
-	for _, a := range s.attrs {
-		for _, part := range [][]string{a.actions, a.conditions, a.via} {
-			n += cap(part) * int(unsafe.Sizeof(""))
-			for _, x := range part {
-				if !seen[x] {
-					seen[x] = true
-					n += len(x)
-				}
-			}
+	for _, x := range s.words {
+		if !seen[x] {
+			seen[x] = true
+			n += len(x)
 		}
 	}
 	return n
