@@ -196,14 +196,6 @@ func (p *packed) get(i int) uint32 {
 	return p.w32[i]
 }
 
-// width is the bytes per value.
-func (p *packed) width() int {
-	if p.w32 != nil {
-		return 4
-	}
-	return 2
-}
-
 func (p *packed) heapBytes() int { return 2*cap(p.w16) + 4*cap(p.w32) }
 
 // exact returns a copy of s whose capacity is its length (append and
