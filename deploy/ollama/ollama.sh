@@ -31,7 +31,15 @@ OLLAMA_STOP_TIMEOUT="${OLLAMA_STOP_TIMEOUT:-20}"
 BIN="$OLLAMA_CACHE_DIR/bin/ollama"
 # ggml's CPU kernels need SIMD flags; without them a 270M model runs at about
 # one token per second. CI builds on the same kind of machine it runs on.
-OLLAMA_CGO_CFLAGS="${OLLAMA_CGO_CFLAGS:--O3 -march=native}"
+# On Intel CPUs with AMX, -march=native defines __AMX_INT8__ and ggml-cpu then
+# calls ggml_backend_amx_buffer_type(), whose source (ggml-cpu/amx) the Go
+# build does not compile: the link fails with an undefined reference. AMX
+# is turned off; AVX-512 and the rest of native stay on.
+OLLAMA_DEFAULT_CFLAGS="-O3 -march=native"
+if [[ "$(uname -m)" == x86_64 ]]; then
+	OLLAMA_DEFAULT_CFLAGS+=" -mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+fi
+OLLAMA_CGO_CFLAGS="${OLLAMA_CGO_CFLAGS:-$OLLAMA_DEFAULT_CFLAGS}"
 MARKER="$OLLAMA_CACHE_DIR/bin/.installed-$OLLAMA_VERSION-$(echo "$OLLAMA_CGO_CFLAGS" | cksum | cut -d' ' -f1)"
 INC_DIR="$OLLAMA_CACHE_DIR/include"
 BUILD_DIR="$OLLAMA_CACHE_DIR/build"
