@@ -70,6 +70,8 @@ type awsGen struct {
 	attach     map[string]int // policy ARN -> attachments
 	boundaries map[string]int // policy ARN -> uses as permissions boundary
 	created    time.Time      // account creation
+
+	staleKeyArn string // the stale-access-key plant's user, listed by plantStaleKey
 }
 
 func (g *awsGen) acct() string { return g.a.id }
@@ -323,6 +325,7 @@ func (g *awsGen) emitUser(u *gaadUser, l *login) error {
 		}
 	}
 	row = append(row, "false", na, "false", na)
+	g.forgotten(u, l)
 	if hasCred {
 		now := g.c.opt.Now
 		created, _ := time.Parse(timeLayout, u.CreateDate)
@@ -501,6 +504,16 @@ func (g *awsGen) humanUser(pi int32) (*gaadUser, *login) {
 		l.keys = [2]accessKey{k, {}}
 		g.plantStaleKey(u, pi, k)
 	}
+	// Members of the admin groups sign in with MFA (an account policy
+	// requires it); the one admin without is the plant above.
+	if !plant && l.password && !l.mfa && slices.ContainsFunc(u.GroupList, func(gr string) bool {
+		return gr == "admins" || gr == "legacy-developers" || gr == "break-glass"
+	}) {
+		l.mfa = true
+	}
+	if p.offboarded && pi != c.plants.offboarded && (l.password || l.keys[0].active || l.keys[1].active) {
+		g.plantOffboardedUser(u, pi, l)
+	}
 	return u, l
 }
 
@@ -524,6 +537,7 @@ func (g *awsGen) serviceUser(ai int) (*gaadUser, *login) {
 		g.plantPassRole(u)
 	case "terraform":
 		u.AttachedManagedPolicies = g.attached(polAdmin)
+		g.plantServiceUserAdmin(u)
 	case "backup":
 		u.AttachedManagedPolicies = g.attached(polS3Read, polDynamoRead)
 	default:

@@ -1,5 +1,11 @@
 package synth
 
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
 func (g *awsGen) plant(p Plant) {
 	p.Source = g.source()
 	p.File = g.gaadPath
@@ -206,6 +212,7 @@ func (g *awsGen) plantToxic(u *gaadUser, pi int32) {
 
 func (g *awsGen) plantStaleKey(u *gaadUser, pi int32, k accessKey) {
 	c := g.c
+	g.staleKeyArn = u.Arn
 	t := &c.teams[c.people[pi].team]
 	pol := departments[deptData] + "-data-read"
 	g.plant(Plant{
@@ -220,4 +227,121 @@ func (g *awsGen) plantStaleKey(u *gaadUser, pi int32, k accessKey) {
 		Via: []string{"group/team-" + t.name, "policy/" + pol},
 		IDs: []string{u.Arn, u.Arn + "#access_key_1", g.groupArn("team-" + t.name), g.policyArn(pol), c.email(pi)},
 	})
+}
+
+// plantOffboardedUser lists a terminated person's IAM user that was left
+// behind with an active credential (background: about a third of them are).
+func (g *awsGen) plantOffboardedUser(u *gaadUser, pi int32, l *login) {
+	c := g.c
+	p := &c.people[pi]
+	var creds []string
+	ids := []string{u.Arn}
+	if l.password {
+		creds = append(creds, "console password")
+	}
+	for i, k := range l.keys {
+		if k.present && k.active {
+			creds = append(creds, "access key "+strconv.Itoa(i+1))
+			ids = append(ids, u.Arn+"#access_key_"+strconv.Itoa(i+1))
+		}
+	}
+	ids = append(ids, c.email(pi))
+	g.plant(Plant{
+		ID: "aws-offboarded-iam-user-" + u.UserName, Kind: PlantOffboardedIAMUser,
+		Description: "Person " + c.email(pi) + " was terminated " + strconv.Itoa(int(p.termDays)) + " days ago " +
+			"(hr/people.csv) but IAM user " + u.UserName + " was left behind with " + strings.Join(creds, " and ") +
+			" active, keeping every group it was in (" + strings.Join(u.GroupList, ", ") + ").",
+		Principal: u.Arn, Identity: c.email(pi), Resource: "*", Service: "*",
+		Privilege: "read", Expect: "allow", Background: true,
+		Via: append([]string{"user/" + u.UserName}, prefixed("group/", u.GroupList)...), IDs: ids,
+	})
+}
+
+// forgotten lists each active credential of u unused (or never used) for
+// over a year while another active credential of u was used in the last
+// 30 days: a forgotten password or key. The stale-access-key plant is
+// listed by plantStaleKey.
+func (g *awsGen) forgotten(u *gaadUser, l *login) {
+	if u.Arn == g.staleKeyArn {
+		return
+	}
+	now := g.c.opt.Now
+	type cred struct {
+		id, what   string
+		last, from time.Time // last use (zero: never) and since when it exists
+	}
+	var creds []cred
+	if l.password {
+		creds = append(creds, cred{id: u.Arn + "#password", what: "console password", last: l.passwordUsed,
+			from: l.passwordSet})
+	}
+	for i, k := range l.keys {
+		if k.present && k.active {
+			n := strconv.Itoa(i + 1)
+			creds = append(creds, cred{id: u.Arn + "#access_key_" + n, what: "access key " + n, last: k.used,
+				from: k.rotated})
+		}
+	}
+	idle := func(c cred) time.Duration {
+		if c.last.IsZero() {
+			return now.Sub(c.from)
+		}
+		return now.Sub(c.last)
+	}
+	const day = 24 * time.Hour
+	for i, a := range creds {
+		if idle(a) <= 366*day {
+			continue
+		}
+		for j, b := range creds {
+			if j == i || b.last.IsZero() || idle(b) > 30*day {
+				continue
+			}
+			g.plant(Plant{
+				ID:   "aws-forgotten-credential-" + u.UserName + "-" + strings.ReplaceAll(a.what, " ", "-"),
+				Kind: PlantForgottenCredential,
+				Description: "IAM user " + u.UserName + " keeps its " + a.what + " active, unused for " +
+					strconv.Itoa(int(idle(a)/day)) + " days, while its " + b.what + " was used " +
+					strconv.Itoa(int(idle(b)/day)) + " days ago: a forgotten credential.",
+				Principal: u.Arn, Resource: "*", Service: "iam", Privilege: "read", Expect: "allow",
+				Background: true, Via: []string{a.id}, IDs: []string{a.id, u.Arn},
+			})
+			break
+		}
+	}
+}
+
+// plantServiceUserAdmin lists the Terraform service user, which holds
+// AdministratorAccess with a long-lived access key.
+func (g *awsGen) plantServiceUserAdmin(u *gaadUser) {
+	g.plant(Plant{
+		ID: "aws-service-user-admin-" + u.UserName, Kind: PlantServiceUserAdmin,
+		Description: "Service user " + u.UserName + " has AdministratorAccess (* on *) and signs in with an " +
+			"access key: a workload principal with standing admin over the account.",
+		Principal: u.Arn, Resource: "*", Service: "*", Actions: []string{"*"}, Privilege: "admin", Expect: "allow",
+		Background: true, Via: []string{"policy/AdministratorAccess"},
+		IDs: []string{u.Arn, awsManagedPolicies[polAdmin].arn()},
+	})
+}
+
+// plantServiceRoleAdmin lists role ops-automation: Lambda may assume it and
+// it has AdministratorAccess, so whoever can pass it to a function is admin
+// (the PassRole plant uses it).
+func (g *awsGen) plantServiceRoleAdmin(ro *gaadRole) {
+	g.plant(Plant{
+		ID: "aws-service-role-admin-" + ro.RoleName, Kind: PlantServiceRoleAdmin,
+		Description: "Role " + ro.RoleName + " trusts lambda.amazonaws.com and has AdministratorAccess: any " +
+			"function given this role is an admin of the account, and whoever may iam:PassRole it can create one.",
+		Principal: ro.Arn, Resource: "*", Service: "*", Actions: []string{"*"}, Privilege: "admin", Expect: "allow",
+		Via: []string{"trust/lambda.amazonaws.com", "policy/AdministratorAccess"},
+		IDs: []string{ro.Arn, awsManagedPolicies[polAdmin].arn()},
+	})
+}
+
+func prefixed(pre string, s []string) []string {
+	out := make([]string, len(s))
+	for i, x := range s {
+		out[i] = pre + x
+	}
+	return out
 }

@@ -185,10 +185,13 @@ var awsManagedPolicies = map[string]*awsManaged{
 		updated: "2021-07-29T20:00:00+00:00", document: doc(allow([]string{"autoscaling:Describe*",
 			"cloudwatch:Describe*", "cloudwatch:Get*", "cloudwatch:List*", "logs:Get*", "logs:List*",
 			"logs:Describe*", "logs:FilterLogEvents", "sns:Get*", "sns:List*"}, "*"))},
-	polEKSWorker: {name: polEKSWorker, path: "/", version: "v3", created: "2018-05-27T21:09:01+00:00",
-		updated: "2024-01-25T19:00:00+00:00", document: doc(allow([]string{"ec2:DescribeInstances",
+	// The version before eks-auth:AssumeRoleForPodIdentity was added (the
+	// clusters use IRSA, not Pod Identity); the 2020 action catalogue does
+	// not know eks-auth, and the verb heuristic would rate that action admin.
+	polEKSWorker: {name: polEKSWorker, path: "/", version: "v2", created: "2018-05-27T21:09:01+00:00",
+		updated: "2018-05-27T21:09:01+00:00", document: doc(allow([]string{"ec2:DescribeInstances",
 			"ec2:DescribeRouteTables", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVolumes",
-			"ec2:DescribeVpcs", "eks:DescribeCluster", "eks-auth:AssumeRoleForPodIdentity"}, "*"))},
+			"ec2:DescribeVpcs", "eks:DescribeCluster"}, "*"))},
 	polECRRead: {name: polECRRead, path: "/", version: "v3", created: "2015-12-21T17:06:48+00:00",
 		updated: "2019-12-10T20:56:32+00:00", document: doc(allow([]string{"ecr:GetAuthorizationToken",
 			"ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:GetRepositoryPolicy",

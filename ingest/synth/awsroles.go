@@ -291,9 +291,13 @@ func (g *awsGen) writePlantRoles() error {
 		return err
 	}
 	g.plantExternal(ro)
-	_, err = g.emitRole(roleSpec{name: "ops-automation", trust: trustService("lambda.amazonaws.com"), age: 1300,
+	ro, err = g.emitRole(roleSpec{name: "ops-automation", trust: trustService("lambda.amazonaws.com"), age: 1300,
 		pols: []string{polAdmin}})
-	return err
+	if err != nil {
+		return err
+	}
+	g.plantServiceRoleAdmin(ro)
+	return nil
 }
 
 func (g *awsGen) writePolicies() error {

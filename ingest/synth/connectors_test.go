@@ -290,6 +290,56 @@ func checkPlantInGraph(t *testing.T, o *output, b *indexed, p Plant) {
 		e := requireEdge(t, b, p.IDs[1], graph.EdgeAccess, p.Resource)
 		require.Equal(t, graph.PrivAdmin, e.Privilege)
 	default:
+		checkPlantKindInGraph(t, o, b, p)
+	}
+}
+
+// checkPlantKindInGraph checks the plants listed once per element (the
+// background risks, and the roles of the k8s plants), by kind.
+func checkPlantKindInGraph(t *testing.T, o *output, b *indexed, p Plant) {
+	acct := strings.TrimPrefix(p.Source, "aws:")
+	cluster := strings.TrimPrefix(p.Source, "k8s:")
+	jenkins := k8sID(cluster, "ServiceAccount/default/jenkins")
+	switch {
+	case p.Kind == PlantOffboardedIAMUser:
+		_, ok := b.Node(p.Principal)
+		require.True(t, ok)
+		require.Equal(t, statusOffboarded, o.hr[p.Identity]["status"])
+		for _, id := range p.IDs {
+			if strings.Contains(id, "#access_key_") {
+				requireEdge(t, b, id, graph.EdgeAuthenticates, p.Principal)
+			}
+		}
+	case p.Kind == PlantForgottenCredential:
+		c, ok := b.Node(p.IDs[0])
+		require.True(t, ok, "credential %s", p.IDs[0])
+		if strings.Contains(c.ID, "#access_key_") {
+			require.Equal(t, "true", c.Props["active"])
+		}
+		requireEdge(t, b, c.ID, graph.EdgeAuthenticates, p.Principal)
+	case p.Kind == PlantServiceUserAdmin, p.Kind == PlantServiceRoleAdmin:
+		e := requireEdge(t, b, p.Principal, graph.EdgeAccess, aws.ResourceID(acct, "*"))
+		require.Equal(t, graph.PrivAdmin, e.Privilege)
+	case p.ID == "k8s-deployer-escalation-sa":
+		requireEdge(t, b, k8sID(cluster, p.Principal), graph.EdgeHasRole, k8sID(cluster, "ClusterRole/deployer"))
+	case p.ID == "k8s-deployer-escalation-role", p.ID == "k8s-impersonate-role":
+		requireEdge(t, b, k8sID(cluster, p.Principal), graph.EdgeEscalates, jenkins)
+	case p.ID == "k8s-aggregated-secrets-role":
+		requireSecretsAccess(t, b, k8sID(cluster, p.Principal), graph.PrivRead)
+	case p.Kind == PlantAgentMailGrant:
+		_, ok := b.Node(p.Principal)
+		require.True(t, ok)
+		requireEdge(t, b, p.Principal, graph.EdgeAccess, p.Resource)
+	case p.Kind == PlantOrphanedSaaSAccount, p.Kind == PlantOffboardedSaaSAccount:
+		u, ok := b.Node(p.Principal)
+		require.True(t, ok)
+		require.Equal(t, "active", u.Props[graph.PropStatus])
+		if p.Kind == PlantOrphanedSaaSAccount {
+			require.NotContains(t, o.hr, u.Props[graph.PropEmail], "the orphan's email must not be in HR")
+		} else {
+			require.Equal(t, statusOffboarded, o.hr[p.Identity]["status"])
+		}
+	default:
 		t.Fatalf("no graph check for plant %s", p.ID)
 	}
 }

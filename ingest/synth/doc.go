@@ -39,7 +39,7 @@
 // user's id, status, dates and login fields; users.json has the whole user.
 //
 // Google Workspace (tenant "<slug>.example"): users for people (terminated
-// ones suspended, archived or deleted), the all-staff group (a CUSTOMER
+// ones suspended, archived or deleted, 7% missed and still active), the all-staff group (a CUSTOMER
 // member), team lists nested in department lists, office lists and
 // discussion lists of Pareto sizes (about twelve per person, a few with
 // outside partners), three admin roles, and OAuth tokens: about nine
@@ -64,6 +64,21 @@
 // for Okta and Google the node IDs their connectors produce), what a correct
 // analysis must report (Expect) and, in the description, why. See the
 // Plant* constants.
+//
+// It also lists, marked Background, every risky element the company makes
+// at a realistic rate rather than once, so that the risky plants are all
+// the risky elements the generator makes on purpose: offboarded people's
+// IAM users left behind with an active credential, forgotten passwords and
+// keys (unused for a year while the user signs in with another), Okta and
+// Google users of terminated people that offboarding missed, ACTIVE Okta
+// orphans,
+// every agent's mail, calendar and Drive grant, the Terraform user's
+// AdministratorAccess and the CI deployer, which can run a pod in default
+// as the cluster-admin service account. What the generator used to make by
+// accident is gone: members of the admin groups have MFA (but for the
+// admin-without-mfa plant), offboarding removes Kubernetes bindings (but for
+// the k8s-offboarded-binding plant), and the EKS node policy is the version
+// without eks-auth.
 //
 // # Determinism
 //

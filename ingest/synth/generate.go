@@ -13,7 +13,7 @@ import (
 
 // GeneratorVersion names the output format; it changes whenever the same
 // Options would produce different files.
-const GeneratorVersion = "accessgraph-synth/2"
+const GeneratorVersion = "accessgraph-synth/3"
 
 // Generate builds the company described by opt and writes its exports under
 // dir (created if needed): aws/<account>-authorization-details.json,

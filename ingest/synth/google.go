@@ -293,6 +293,7 @@ func (g *googleGen) write() error {
 		default:
 			if p.offboarded {
 				last = p.termDays + 3
+				g.plantOffboardedActive(pi, u.ID)
 			}
 		}
 		u.LastLoginTime = isoMillis(c.daysAgo(min(last, p.hireDays), i+1))
@@ -464,6 +465,9 @@ func (g *googleGen) writeTokens() error {
 			}
 			items = append(items, t)
 			clients[a.clientID] = true
+			if a.agent >= 0 {
+				g.plantAgentGrant(pi, a)
+			}
 		}
 		g.counts.GoogleTokens += len(items)
 		if err := writeJSON(filepath.Join(g.root, "tokens", c.email(pi)+".json"),
@@ -515,6 +519,46 @@ func (g *googleGen) plantBroad(pi int32, a oauthApp) {
 		Via: []string{"oauth-token/" + a.clientID},
 		IDs: []string{grant, pre + "client:" + a.clientID, pre + "user:" + uid, pre + "user:" + uid + "/gmail",
 			pre + "user:" + uid + "/drive", c.email(pi)},
+	})
+}
+
+// plantOffboardedActive lists a terminated person's Google user that
+// offboarding missed (background: about 7% of them).
+func (g *googleGen) plantOffboardedActive(pi int32, uid string) {
+	c := g.c
+	pre := "google:" + g.tenant + ":"
+	g.plants = append(g.plants, Plant{
+		ID: "google-offboarded-active-" + uid, Kind: PlantOffboardedSaaSAccount,
+		Description: "Person " + c.email(pi) + " was terminated (hr/people.csv) but offboarding missed Google " +
+			"user " + uid + ": neither suspended nor archived, with its mail, Drive and groups.",
+		Source: "google:" + g.tenant, File: "google/users.json",
+		Principal: pre + "user:" + uid, Identity: c.email(pi), Resource: pre + "user:" + uid + "/gmail",
+		Service: "gmail", Actions: []string{}, Privilege: "admin", Expect: "allow", Background: true,
+		Via: []string{"users/" + uid}, IDs: []string{pre + "user:" + uid, c.email(pi)},
+	})
+}
+
+// plantAgentGrant lists an AI agent's OAuth client holding mail, calendar
+// and Drive read on its person's account (background: every agent has one).
+func (g *googleGen) plantAgentGrant(pi int32, a *oauthApp) {
+	c := g.c
+	uid := c.googleUserID(pi)
+	pre := "google:" + g.tenant + ":"
+	grant := pre + "grant:" + uid + ":" + a.clientID
+	scopes := make([]string, 0, len(a.scopes))
+	for _, s := range a.scopes {
+		scopes = append(scopes, fullScope(s))
+	}
+	g.plants = append(g.plants, Plant{
+		ID: "google-agent-mail-grant-" + c.agents[a.agent].name, Kind: PlantAgentMailGrant,
+		Description: "AI agent " + c.agents[a.agent].name + " acts for " + c.email(pi) + " through its own OAuth " +
+			"client " + a.clientID + ", which that person alone granted " + strings.Join(scopes, ", ") +
+			": software reads the person's mail, calendar and files.",
+		Source: "google:" + g.tenant, File: "google/tokens/" + c.email(pi) + ".json",
+		Principal: grant, Identity: c.email(pi), Resource: pre + "user:" + uid + "/gmail", Service: "gmail",
+		Actions: scopes, Privilege: "read", Expect: "allow", Background: true,
+		Via: []string{"oauth-token/" + a.clientID},
+		IDs: []string{grant, c.email(pi)},
 	})
 }
 

@@ -208,6 +208,7 @@ func (k *k8sGen) writeAll() error {
 	}
 	if k.ci == 0 {
 		add(k.plantObjects()...)
+		k.plantDeployer()
 	}
 	return flush()
 }
@@ -254,7 +255,12 @@ func (k *k8sGen) builtinRoles() []*kobj {
 func (k *k8sGen) platformObjects() []*kobj {
 	c := k.c
 	platform := &c.teams[0]
-	admins := []subject{groupSubject("platform-admins"), userSubject(c.email(platform.manager))}
+	// Offboarding removes a person's bindings (the one left behind is the
+	// k8s-offboarded-binding plant).
+	admins := []subject{groupSubject("platform-admins")}
+	if !c.people[platform.manager].offboarded {
+		admins = append(admins, userSubject(c.email(platform.manager)))
+	}
 	var sec []subject
 	sec = append(sec, groupSubject("security-auditors"))
 	for i, p := range c.people {
@@ -281,16 +287,43 @@ func (k *k8sGen) platformObjects() []*kobj {
 	}
 }
 
+// plantDeployer lists the CI deployer's escalation: ClusterRole deployer
+// writes deployments in every namespace, so its service account can run a
+// pod in default as the cluster-admin service account jenkins (a plant
+// of cluster 0). Both the account and the role it holds are listed: the
+// queue reviews each.
+func (k *k8sGen) plantDeployer() {
+	desc := "ClusterRoleBinding deployer gives ServiceAccount ci/deployer ClusterRole deployer (write deployments, " +
+		"statefulsets, configmaps and services in every namespace): it can create a deployment in namespace " +
+		"default whose pods run as ServiceAccount default/jenkins, bound to cluster-admin, and so escalates to " +
+		"cluster-admin."
+	for _, p := range []struct{ id, principal string }{
+		{"k8s-deployer-escalation-sa", "ServiceAccount/ci/deployer"},
+		{"k8s-deployer-escalation-role", "ClusterRole/deployer"},
+	} {
+		k.plant(Plant{ID: p.id, Kind: PlantK8sDeployerEscalation, Description: desc,
+			Principal: p.principal, Resource: "deployments", Service: "apps",
+			Actions: []string{"create", "update", "patch"}, Privilege: "write", Expect: "allow", Background: true,
+			Via: []string{"ClusterRoleBinding/deployer", "ClusterRole/deployer"},
+			IDs: []string{p.principal, "ClusterRoleBinding/deployer"}})
+	}
+}
+
 func (k *k8sGen) teamObjects(ti int) []*kobj {
 	c := k.c
 	t := &c.teams[ti]
 	ns := t.namespace
-	objs := []*kobj{namespace(ns),
-		binding(ns, ns+"-admin", "ClusterRole", "admin", userSubject(c.email(t.manager)))}
+	objs := []*kobj{namespace(ns)}
+	if !c.people[t.manager].offboarded {
+		objs = append(objs, binding(ns, ns+"-admin", "ClusterRole", "admin", userSubject(c.email(t.manager))))
+	}
 	devs := []subject{groupSubject("eng:" + t.name)}
 	for _, pi := range t.members[1:] {
 		if len(devs) > 12 {
 			break
+		}
+		if c.people[pi].offboarded {
+			continue
 		}
 		devs = append(devs, userSubject(c.email(pi)))
 	}
@@ -425,6 +458,22 @@ func (k *k8sGen) plantObjects() []*kobj {
 		Via:    []string{"ClusterRoleBinding/oncall-impersonator", "ClusterRole/oncall-impersonator"},
 		IDs: []string{"Group/oncall", "ClusterRole/oncall-impersonator", "ClusterRoleBinding/oncall-impersonator",
 			"ServiceAccount/default/jenkins"}})
+	// The roles of the two plants above are review items of their own (a
+	// held role that grants an escalation): listed too.
+	k.plant(Plant{ID: "k8s-impersonate-role", Kind: PlantK8sImpersonate,
+		Description: "ClusterRole oncall-impersonator, held by Group oncall, grants impersonate on every user, " +
+			"group and service account, ServiceAccount default/jenkins (cluster-admin) included.",
+		Principal: "ClusterRole/oncall-impersonator", Resource: "users,groups,serviceaccounts", Service: "",
+		Actions: []string{"impersonate"}, Privilege: "admin", Expect: "allow",
+		Via: []string{"ClusterRoleBinding/oncall-impersonator"},
+		IDs: []string{"ClusterRole/oncall-impersonator"}})
+	k.plant(Plant{ID: "k8s-aggregated-secrets-role", Kind: PlantK8sAggregatedSecrets,
+		Description: "ClusterRole support-debugger, held by " + email + ", aggregates get and list on secrets in " +
+			"every namespace, the token of ServiceAccount default/jenkins (cluster-admin) included.",
+		Principal: "ClusterRole/support-debugger", Resource: "secrets", Service: "",
+		Actions: []string{"get", "list"}, Privilege: "read", Expect: "allow",
+		Via: []string{"ClusterRoleBinding/support-debugger", "ClusterRole/support-debugger-secrets"},
+		IDs: []string{"ClusterRole/support-debugger"}})
 	return objs
 }
 

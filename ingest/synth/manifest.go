@@ -167,6 +167,11 @@ type Plant struct {
 	Via []string `json:"via"`
 	// IDs are every entity involved, for lookups.
 	IDs []string `json:"ids"`
+	// Background marks a risk the company produces at a realistic rate (an
+	// offboarded person's IAM user left behind, a forgotten key, an
+	// agent's mail grant ...) rather than a pattern planted once: listed
+	// so that Planted holds every risky element the generator makes.
+	Background bool `json:"background,omitempty"`
 }
 
 // Plant kinds.
@@ -199,6 +204,38 @@ const (
 	PlantToxicPair = "toxic-pair"
 	// PlantStaleAccessKey is an old active access key unused for a year.
 	PlantStaleAccessKey = "stale-access-key"
+
+	// Background risks: what the company produces at realistic rates
+	// rather than once, listed with their exact IDs so that the planted
+	// set is every risky element the generator makes on purpose.
+
+	// PlantOffboardedIAMUser is a terminated person's IAM user left behind
+	// with an active password or access key.
+	PlantOffboardedIAMUser = "offboarded-iam-user"
+	// PlantForgottenCredential is an active password or access key unused
+	// (or never used) for over a year while its user signs in with another
+	// credential.
+	PlantForgottenCredential = "forgotten-credential" //nolint:gosec // a pattern name, not a credential
+	// PlantServiceUserAdmin is a service's IAM user with AdministratorAccess
+	// (the Terraform user).
+	PlantServiceUserAdmin = "service-user-admin"
+	// PlantServiceRoleAdmin is a role an AWS service assumes that has
+	// AdministratorAccess (the target of the PassRole escalation).
+	PlantServiceRoleAdmin = "service-role-admin"
+	// PlantK8sDeployerEscalation is the CI deployer, whose cluster-wide
+	// ClusterRole writes deployments in every namespace, default included,
+	// where a pod may run as a cluster-admin service account.
+	PlantK8sDeployerEscalation = "k8s-deployer-escalation"
+	// PlantAgentMailGrant is an AI agent's OAuth client holding Gmail,
+	// Calendar and Drive read on the Google account of the person it acts
+	// for.
+	PlantAgentMailGrant = "agent-mail-grant"
+	// PlantOrphanedSaaSAccount is an ACTIVE Okta user of a former employee
+	// missing from HR (an orphan that can still sign in).
+	PlantOrphanedSaaSAccount = "orphaned-saas-account"
+	// PlantOffboardedSaaSAccount is a terminated person's Okta user that
+	// offboarding missed (still ACTIVE).
+	PlantOffboardedSaaSAccount = "offboarded-saas-account"
 )
 
 // add sums the per-file counts of o into c.

@@ -610,6 +610,7 @@ func (g *oktaGen) writeApps() error {
 		g.counts.OktaAdminRoles += len(g.roles[ui])
 	}
 	g.plantOrphanAdmin()
+	g.plantBackground()
 	if err := g.writeGrants(agentApp); err != nil {
 		return err
 	}
@@ -666,6 +667,38 @@ func (g *oktaGen) writeTokens() error {
 	}
 	g.counts.OktaAPITokens = len(toks)
 	return writeList(filepath.Join(g.root, "api-tokens.json"), toks)
+}
+
+// plantBackground lists the ACTIVE users that should not be: a terminated
+// person's account that offboarding missed, and former employees missing
+// from HR whose account is still ACTIVE (orphans). Suspended and
+// deprovisioned accounts cannot sign in and are not listed.
+func (g *oktaGen) plantBackground() {
+	c := g.c
+	pre := "okta:" + g.org + ":"
+	for ui := range g.users {
+		u := &g.users[ui]
+		if u.status != "ACTIVE" || int32(ui) == g.orphan || !u.inGroups {
+			continue
+		}
+		p := Plant{Source: "okta:" + g.org, File: "okta/users.json", Principal: pre + "user:" + u.id,
+			Resource: pre + "org", Service: "okta", Actions: []string{}, Privilege: "read", Expect: "allow",
+			Background: true, Via: []string{"groups/Everyone"}, IDs: []string{pre + "user:" + u.id}}
+		switch {
+		case u.person >= 0 && c.people[u.person].offboarded:
+			p.ID, p.Kind, p.Identity = "okta-offboarded-active-"+u.id, PlantOffboardedSaaSAccount, u.email
+			p.Description = "Person " + u.email + " was terminated (hr/people.csv) but offboarding missed Okta user " +
+				u.id + ": still ACTIVE, in its groups and apps."
+			p.IDs = append(p.IDs, u.email)
+		case u.person < 0:
+			p.ID, p.Kind = "okta-orphaned-active-"+u.id, PlantOrphanedSaaSAccount
+			p.Description = "Okta user " + u.email + " (" + u.id + ") is ACTIVE, in its groups and apps, but no " +
+				"person with that email is in hr/people.csv (a former employee)."
+		default:
+			continue
+		}
+		g.plants = append(g.plants, p)
+	}
 }
 
 func (g *oktaGen) plantOrphanAdmin() {

@@ -363,7 +363,7 @@ func TestGenerateSmallCompanies(t *testing.T) {
 			dir := t.TempDir()
 			m, err := Generate(dir, tc.opt, nil)
 			require.NoError(t, err)
-			require.Len(t, m.Planted, 22)
+			require.Equal(t, 25, patterns(m))
 			o, err := readOutput(dir, m)
 			require.NoError(t, err)
 			require.Len(t, o.gaad, m.Options.AWSAccounts)
