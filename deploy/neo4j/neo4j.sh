@@ -9,6 +9,8 @@
 #   neo4j.sh status             print whether it runs (exit 0 running, 3 not running)
 #   neo4j.sh wait               wait until Bolt answers a query
 #   neo4j.sh cypher 'QUERY'     run one query, print each record as a JSON line
+#   neo4j.sh import ARGS...     offline bulk import (neo4j-admin database import full ARGS)
+#                               into a fresh store, swapped in on success; server stopped
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -24,6 +26,9 @@ NEO4J_PAGECACHE="${NEO4J_PAGECACHE:-1g}"
 NEO4J_START_TIMEOUT="${NEO4J_START_TIMEOUT:-180}"
 NEO4J_STOP_TIMEOUT="${NEO4J_STOP_TIMEOUT:-60}"
 NEO4J_USER="${NEO4J_USER:-neo4j}"
+NEO4J_IMPORT_HEAP="${NEO4J_IMPORT_HEAP:-1g}"
+NEO4J_IMPORT_MEMORY="${NEO4J_IMPORT_MEMORY:-2g}" # the importer's --max-off-heap-memory
+NEO4J_IMPORT_DATABASE="${NEO4J_IMPORT_DATABASE:-neo4j}"
 
 LIB_DIR="$NEO4J_HOME_DIR/$NEO4J_VERSION/lib"
 MARKER="$NEO4J_HOME_DIR/$NEO4J_VERSION/.installed"
@@ -258,6 +263,67 @@ cmd_cypher() {
 	NEO4J_URI="${NEO4J_URI:-bolt://127.0.0.1:$NEO4J_BOLT_PORT}" NEO4J_USER="$NEO4J_USER" "$CTL" cypher "$1"
 }
 
+# cmd_import runs the offline importer (neo4j-admin database import full)
+# with the given options into a staging data directory, then swaps the
+# imported database's store and transaction logs in for the current ones.
+# If the importer fails, the staging is deleted and the current database is
+# untouched. The server must be stopped.
+cmd_import() {
+	[[ $# -gt 0 ]] || die "usage: neo4j.sh import --nodes=FILE... [--relationships=FILE...] [IMPORTER OPTIONS]"
+	local pid
+	if pid="$(running_pid)"; then
+		die "neo4j is running (pid $pid): stop it first (neo4j.sh stop); the importer writes the store files directly"
+	fi
+	[[ -f "$MARKER" ]] || cmd_install
+	require_java
+	ls "$LIB_DIR"/neo4j-import-tool-*.jar >/dev/null 2>&1 || die "neo4j-import-tool jar missing in $LIB_DIR: run neo4j.sh install"
+	write_conf
+	local db="$NEO4J_IMPORT_DATABASE" stage="$NEO4J_DATA_DIR/import-stage" t0
+	t0=$(date +%s)
+	rm -rf "$stage"
+	mkdir -p "$stage/conf" "$stage/data" "$stage/logs"
+	sed -e "s|^server.directories.data=.*|server.directories.data=$stage/data|" \
+		-e "s|^server.directories.logs=.*|server.directories.logs=$stage/logs|" \
+		"$CONF_DIR/neo4j.conf" >"$stage/conf/neo4j.conf"
+	log "importing into database $db (staging $stage, heap $NEO4J_IMPORT_HEAP, off-heap $NEO4J_IMPORT_MEMORY)"
+	if ! (cd "$stage/logs" && NEO4J_HOME="$NEO4J_DATA_DIR" NEO4J_CONF="$stage/conf" \
+		java -Xms"$NEO4J_IMPORT_HEAP" -Xmx"$NEO4J_IMPORT_HEAP" -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError \
+		--add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
+		--add-opens=java.base/java.lang=ALL-UNNAMED \
+		-cp "$LIB_DIR/*" org.neo4j.cli.AdminTool database import full --verbose \
+		--max-off-heap-memory="$NEO4J_IMPORT_MEMORY" "$@" "$db") >"$stage/logs/import.log" 2>&1; then
+		mkdir -p "$LOG_DIR"
+		cp "$stage/logs/import.log" "$LOG_DIR/import.log"
+		rm -f "$LOG_DIR/import.report"
+		if [[ -f "$stage/logs/import.report" ]]; then cp "$stage/logs/import.report" "$LOG_DIR/import.report"; fi
+		rm -rf "$stage"
+		log "the importer failed; database $db is unchanged. Last lines of $LOG_DIR/import.log (progress bars and stack frames left out):"
+		grep -v -e '\.\.\.\.\.\.\.\.\.\. ' -e '^[[:space:]]*at ' -e '^[[:space:]]*\.\.\. [0-9]* more' -e '^[[:space:]]*$' \
+			"$LOG_DIR/import.log" | tail -n 25 >&2 || true
+		if [[ -s "$LOG_DIR/import.report" ]]; then
+			log "first bad entries, from $LOG_DIR/import.report:"
+			head -n 10 "$LOG_DIR/import.report" >&2
+		fi
+		die "import failed"
+	fi
+	local data="$NEO4J_DATA_DIR/data" d
+	[[ -d "$stage/data/databases/$db" && -d "$stage/data/transactions/$db" ]] ||
+		die "the importer wrote no store for $db in $stage/data"
+	for d in databases transactions; do
+		mkdir -p "$data/$d"
+		rm -rf "$data/$d/$db.replaced"
+		if [[ -e "$data/$d/$db" ]]; then
+			mv "$data/$d/$db" "$data/$d/$db.replaced"
+		fi
+		mv "$stage/data/$d/$db" "$data/$d/$db"
+	done
+	rm -rf "$data/databases/$db.replaced" "$data/transactions/$db.replaced"
+	mkdir -p "$LOG_DIR"
+	cp "$stage/logs/import.log" "$LOG_DIR/import.log"
+	rm -rf "$stage"
+	log "imported into database $db in $(($(date +%s) - t0))s (log $LOG_DIR/import.log); start the server next"
+}
+
 main() {
 	local cmd="${1:-}"
 	shift || true
@@ -268,8 +334,9 @@ main() {
 	status) cmd_status ;;
 	wait) cmd_wait ;;
 	cypher) cmd_cypher "$@" ;;
+	import) cmd_import "$@" ;;
 	*)
-		echo "usage: $0 install|start|stop|status|wait|cypher 'QUERY'" >&2
+		echo "usage: $0 install|start|stop|status|wait|cypher 'QUERY'|import ARGS..." >&2
 		exit 2
 		;;
 	esac

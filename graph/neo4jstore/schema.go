@@ -119,7 +119,14 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("database schema version %d is newer than this build's %d: upgrade accessgraph",
 			have, SchemaVersion())
 	}
-	for _, m := range migrations() {
+	ms := migrations()
+	if have == 0 {
+		// A new database (or one the bulk importer just wrote) gets the
+		// schema the migrations end with, without building the indexes that
+		// later versions drop.
+		ms = []migration{{version: SchemaVersion(), statements: squash(ms)}}
+	}
+	for _, m := range ms {
 		if m.version <= have {
 			continue
 		}
@@ -131,14 +138,54 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err := s.autocommit(ctx, "CALL db.awaitIndexes(300)", nil); err != nil {
 			return fmt.Errorf("migration %d: wait for indexes: %w", m.version, err)
 		}
-		err := s.autocommit(ctx, "MERGE (m:Migration {version: $v}) ON CREATE SET m.applied = $now",
-			map[string]any{"v": m.version, "now": time.Now().UTC().UnixNano()})
+		// Every version up to m's is recorded (a squashed schema holds them all).
+		err := s.autocommit(ctx, `UNWIND range($from, $v) AS v MERGE (m:Migration {version: v}) ON CREATE SET m.applied = $now`,
+			map[string]any{"from": have + 1, "v": m.version, "now": time.Now().UTC().UnixNano()})
 		if err != nil {
 			return fmt.Errorf("record migration %d: %w", m.version, err)
 		}
+		have = m.version
 		s.log.Info("neo4j schema migrated", "version", m.version, "uri", s.cfg.URI)
 	}
 	return nil
+}
+
+// squash returns the statements that take an empty database to the schema
+// the migrations ms end with: every CREATE whose index or constraint a
+// later statement drops is left out, and so are the DROPs.
+func squash(ms []migration) []string {
+	type entry struct{ name, stmt string } // name "" for a statement that is neither
+	var order []entry
+	live := map[string]string{}
+	for _, m := range ms {
+		for _, stmt := range m.statements {
+			f := strings.Fields(stmt)
+			if len(f) < 3 || (f[0] != "CREATE" && f[0] != "DROP") {
+				order = append(order, entry{stmt: stmt})
+				continue
+			}
+			name := f[1] + " " + f[2] // e.g. "INDEX node_source"
+			if f[0] == "DROP" {
+				delete(live, name)
+				continue
+			}
+			if _, ok := live[name]; !ok {
+				order = append(order, entry{name: name})
+			}
+			live[name] = stmt
+		}
+	}
+	var out []string
+	for _, e := range order {
+		switch {
+		case e.name == "":
+			out = append(out, e.stmt)
+		case live[e.name] != "":
+			out = append(out, live[e.name])
+			delete(live, e.name)
+		}
+	}
+	return out
 }
 
 // autocommit runs one statement in an auto-commit transaction.
