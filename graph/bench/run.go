@@ -55,6 +55,9 @@ type Options struct {
 	// by sweeping); Cypher then builds the Cypher engine over it.
 	Neo4j  func() (graph.Store, error)
 	Cypher func(graph.Store) Engine
+	// Neo4jBulk, if set, loads the company into an empty Neo4j with the
+	// offline importer instead of sync runs through Neo4j.
+	Neo4jBulk BulkLoader
 	// CypherQueries is the number of sampled queries through Cypher (default 50).
 	CypherQueries int
 	// CypherTimeout bounds one Cypher query (default 30s); slower ones count
@@ -74,6 +77,7 @@ type Report struct {
 	EmbeddedRate               float64 // elements per second
 	Neo4jIngest                time.Duration
 	Neo4jRate                  float64
+	Neo4jBulk                  []BulkStep // the steps of a bulk load, when Options.Neo4jBulk is set
 	ProjectionBuild            time.Duration
 	ProjectionNodes, ProjEdges int
 	EdgeArrayBytesPerEdge      float64 // the CSR arrays alone
@@ -109,26 +113,26 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	}
 	rep := &Report{Identities: opt.Identities}
 	logf("loading company", "identities", opt.Identities, "dir", opt.Dir)
-	c, err := LoadCompany(opt.Dir, opt.Identities, opt.Seed, opt.Levels)
+	m, gen, err := GenerateCompany(opt.Dir, opt.Identities, opt.Seed)
 	if err != nil {
 		return nil, err
 	}
-	rep.Nodes, rep.Edges, rep.Generate, rep.Parse = c.Nodes, c.Edges, c.GenerateTime, c.ParseTime
+	c := &Company{Dir: opt.Dir, Manifest: m, GenerateTime: gen} // no batches: see parseAndIngest
 
 	st, err := opt.Embedded()
 	if err != nil {
 		return nil, err
 	}
 	defer st.Close()
-	logf("ingesting into the embedded store", "elements", c.Nodes+c.Edges)
-	if rep.EmbeddedIngest, err = ingestAll(ctx, st, c.Batches); err != nil {
+	// One source at a time: parse it, ingest it, drop it, so that the peak
+	// is one source's batch (about 500 bytes per edge) plus the store, not
+	// the company's. The rate counts the time in ingest.Write, not the parse.
+	logf("parsing and ingesting into the embedded store, one source at a time")
+	if c.ParseTime, rep.EmbeddedIngest, err = parseAndIngest(ctx, st, c, opt.Levels, true); err != nil {
 		return nil, err
 	}
+	rep.Nodes, rep.Edges, rep.Generate, rep.Parse = c.Nodes, c.Edges, c.GenerateTime, c.ParseTime
 	rep.EmbeddedRate = float64(c.Nodes+c.Edges) / rep.EmbeddedIngest.Seconds()
-	// The projection is built from the store: the parsed batches would only
-	// double the peak (about 500 bytes per edge at 100,000 identities). The
-	// Neo4j phase parses the exports again.
-	c.Batches = nil
 
 	logf("building the projection")
 	snap, err := projection.Build(ctx, st)
@@ -155,23 +159,28 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		}
 	}
 	defer func() { rep.PeakRSS = peakRSS() }()
-	if opt.Neo4j == nil {
+	if opt.Neo4j == nil && opt.Neo4jBulk == nil {
 		return rep, nil
 	}
-	n4, err := opt.Neo4j()
-	if err != nil {
-		return nil, err
+	var n4 graph.Store
+	if opt.Neo4jBulk != nil {
+		logf("bulk-loading into Neo4j", "elements", c.Nodes+c.Edges)
+		if n4, err = bulkIngest(ctx, opt.Neo4jBulk, c, opt, rep); err != nil {
+			return nil, err
+		}
+		defer n4.Close()
+	} else {
+		if n4, err = opt.Neo4j(); err != nil {
+			return nil, err
+		}
+		defer n4.Close()
+		// The exports are parsed again, one source at a time as above.
+		logf("parsing and ingesting into Neo4j, one source at a time", "elements", c.Nodes+c.Edges)
+		if _, rep.Neo4jIngest, err = parseAndIngest(ctx, n4, c, opt.Levels, false); err != nil {
+			return nil, err
+		}
+		rep.Neo4jRate = float64(c.Nodes+c.Edges) / rep.Neo4jIngest.Seconds()
 	}
-	defer n4.Close()
-	batches, err := Parse(c.Dir, c.Manifest, opt.Levels)
-	if err != nil {
-		return nil, err
-	}
-	logf("ingesting into Neo4j", "elements", c.Nodes+c.Edges)
-	if rep.Neo4jIngest, err = ingestAll(ctx, n4, batches); err != nil {
-		return nil, err
-	}
-	rep.Neo4jRate = float64(c.Nodes+c.Edges) / rep.Neo4jIngest.Seconds()
 	logf("timing Cypher queries", "queries", opt.CypherQueries, "timeout", opt.CypherTimeout)
 	eng2 := opt.Cypher(n4)
 	k := min(opt.CypherQueries, opt.Queries)
@@ -194,14 +203,27 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	return rep, nil
 }
 
-func ingestAll(ctx context.Context, st graph.Store, batches []*graph.Batch) (time.Duration, error) {
-	start := time.Now()
-	for _, b := range batches {
-		if _, err := ingest.Write(ctx, st, b, ingest.WriteOptions{BatchSize: 20000}); err != nil {
-			return 0, err
+// parseAndIngest parses c's exports one source at a time and writes each
+// batch to st as one sync run before the next is parsed, counting the
+// elements into c when count is set. It returns the time spent parsing and
+// the time spent in ingest.Write.
+func parseAndIngest(ctx context.Context, st graph.Store, c *Company, levels *aws.ActionLevels,
+	count bool) (parse, write time.Duration, err error) {
+	last := time.Now()
+	err = ParseEach(c.Dir, c.Manifest, levels, func(b *graph.Batch) error {
+		start := time.Now()
+		parse += start.Sub(last)
+		if count {
+			n, e := b.Len()
+			c.Nodes += n
+			c.Edges += e
 		}
-	}
-	return time.Since(start), nil
+		_, err := ingest.Write(ctx, st, b, ingest.WriteOptions{BatchSize: 20000})
+		last = time.Now()
+		write += last.Sub(start)
+		return err
+	})
+	return parse, write, err
 }
 
 func timeQueries(ctx context.Context, eng Engine, smp *Sample, n int, rep *Report) (br, ps, wr Latency, err error) {
@@ -245,6 +267,7 @@ func (r *Report) Print(w io.Writer) {
 	fmt.Fprintf(tw, "ingest, embedded\t%s\t%.0f elements/s\n", r.EmbeddedIngest.Round(time.Millisecond), r.EmbeddedRate)
 	if r.Neo4jIngest > 0 {
 		fmt.Fprintf(tw, "ingest, Neo4j\t%s\t%.0f elements/s\n", r.Neo4jIngest.Round(time.Millisecond), r.Neo4jRate)
+		r.printBulk(tw)
 	}
 	fmt.Fprintf(tw, "projection build\t%s\t%d nodes, %d edges; %.1f bytes per edge in the edge arrays\n",
 		r.ProjectionBuild.Round(time.Millisecond), r.ProjectionNodes, r.ProjEdges, r.EdgeArrayBytesPerEdge)

@@ -26,6 +26,7 @@ func newBenchCmd(g *globals) *cobra.Command {
 	var opt bench.Options
 	var cacheDir string
 	var load bench.LoadOptions
+	var bulk bool
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure ingest, projection and query latency on a synthetic company",
@@ -67,6 +68,20 @@ use a throw-away one.`,
 					return cypher.New(n.Driver(), n.Database())
 				}
 			}
+			if bulk {
+				if g.neo4j.uri == "" {
+					return usageError{fmt.Errorf("--neo4j-bulk needs --neo4j")}
+				}
+				opt.Neo4jBulk = func(ctx context.Context, batches []*graph.Batch) (graph.Store, []bench.BulkStep, error) {
+					res, err := g.bulkLoad(cmd, batches)
+					if err != nil {
+						return nil, nil, err
+					}
+					return res.Store, []bench.BulkStep{{Name: "CSV write", Duration: res.Write},
+						{Name: "server stop", Duration: res.Stop}, {Name: "import", Duration: res.Import},
+						{Name: "server start", Duration: res.Start}, {Name: "indexes (Open)", Duration: res.Schema}}, nil
+				}
+			}
 			if load.Duration > 0 {
 				load.Serve = g.benchServe
 				opt.Load = &load
@@ -91,6 +106,10 @@ use a throw-away one.`,
 	cmd.Flags().IntVar(&load.Connections, "load-connections", 16, "connections wrk keeps open")
 	cmd.Flags().IntVar(&load.Threads, "load-threads", 2, "wrk threads")
 	cmd.Flags().StringVar(&load.Tool, "wrk", "wrk", "the wrk binary")
+	cmd.Flags().BoolVar(&bulk, "neo4j-bulk", false,
+		"load Neo4j with its offline importer (as ingest --bulk-import: the database must be empty) instead of sync runs")
+	cmd.Flags().StringVar(&g.bulk.script, "neo4j-script", envOr(EnvNeo4jScript, filepath.Join("deploy", "neo4j", "neo4j.sh")),
+		"with --neo4j-bulk: the deploy/neo4j/neo4j.sh that runs the server (env "+EnvNeo4jScript+")")
 	cmd.Flags().StringVar(&cacheDir, "cache", filepath.Join(os.TempDir(), "accessgraph-bench"),
 		"folder that keeps generated companies between runs")
 	return cmd

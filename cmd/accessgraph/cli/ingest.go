@@ -26,6 +26,7 @@ what the source no longer reports is swept. A file that fails to parse changes n
 	}
 	cmd.PersistentFlags().BoolVar(&g.allowShrink, "allow-shrink", false,
 		"accept a source that reports less than half of its last complete run (normally refused: it would sweep most of it)")
+	g.bulk.register(cmd.PersistentFlags())
 	cmd.AddCommand(newIngestAWSCmd(g), newIngestCredReportCmd(g), newIngestK8sCmd(g))
 	for _, k := range exportKinds {
 		cmd.AddCommand(newIngestExportCmd(g, k))
@@ -201,6 +202,9 @@ func newIngestK8sCmd(g *globals) *cobra.Command {
 }
 
 func (g *globals) ingestBatches(cmd *cobra.Command, batches []*graph.Batch) error {
+	if g.bulk.enabled {
+		return g.bulkIngest(cmd, batches)
+	}
 	ctx := cmd.Context()
 	st, err := g.openStore(ctx)
 	if err != nil {

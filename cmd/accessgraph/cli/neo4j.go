@@ -34,9 +34,18 @@ func (f *neo4jFlags) register(fs *pflag.FlagSet) {
 }
 
 func (f *neo4jFlags) open(ctx context.Context, log *slog.Logger) (*neo4jstore.Store, error) {
-	cfg, err := neo4jstore.ConfigFromEnv()
+	cfg, err := f.config(log)
 	if err != nil {
 		return nil, err
+	}
+	return neo4jstore.Open(ctx, cfg)
+}
+
+// config is the store configuration the flags and the environment give.
+func (f *neo4jFlags) config(log *slog.Logger) (neo4jstore.Config, error) {
+	cfg, err := neo4jstore.ConfigFromEnv()
+	if err != nil {
+		return cfg, err
 	}
 	cfg.URI, cfg.User, cfg.Database, cfg.Logger = f.uri, f.user, f.database, log
 	if f.password != "" {
@@ -45,15 +54,15 @@ func (f *neo4jFlags) open(ctx context.Context, log *slog.Logger) (*neo4jstore.St
 	if f.passwordFile != "" {
 		b, err := os.ReadFile(f.passwordFile)
 		if err != nil {
-			return nil, fmt.Errorf("--neo4j-password-file: %w", err)
+			return cfg, fmt.Errorf("--neo4j-password-file: %w", err)
 		}
 		cfg.Password = strings.TrimRight(string(b), "\r\n")
 	}
 	if cfg.Password == "" {
-		return nil, usageError{fmt.Errorf("neo4j at %s: no password: set NEO4J_PASSWORD or pass "+
+		return cfg, usageError{fmt.Errorf("neo4j at %s: no password: set NEO4J_PASSWORD or pass "+
 			"--neo4j-password-file", f.uri)}
 	}
-	return neo4jstore.Open(ctx, cfg)
+	return cfg, nil
 }
 
 // cypherEngine returns the Cypher engine over st when st is Neo4j, so that

@@ -26,6 +26,7 @@ type globals struct {
 	storeDir    string
 	allowShrink bool
 	neo4j       neo4jFlags
+	bulk        bulkFlags
 	logLevel    string
 	logJSON     bool
 	stdout      io.Writer
