@@ -117,6 +117,9 @@ func storeInput(b testing.TB, identities int) *risk.Input {
 		}
 		b.Logf("parsed and ingested into %s in %s", sdir, time.Since(start).Round(time.Second))
 	}
+	if os.Getenv("ACCESSGRAPH_BENCH_PREPARE_ONLY") == "1" {
+		b.Skip("prepared " + sdir)
+	}
 	st, err := embedded.Open(sdir, embedded.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
@@ -138,7 +141,10 @@ func storeInput(b testing.TB, identities int) *risk.Input {
 //	ACCESSGRAPH_BENCH_IDENTITIES=100000 go test ./graph/risk -run '^$' -bench Score -benchtime 1x
 //
 // With $ACCESSGRAPH_OLLAMA_URL set, it also asks the model about a sample of
-// $ACCESSGRAPH_BENCH_LLM_SAMPLE (default 20) top assessments.
+// $ACCESSGRAPH_BENCH_LLM_SAMPLE (default 20) top assessments. With
+// $ACCESSGRAPH_BENCH_PREPARE_ONLY=1 it only generates and ingests the
+// company into $ACCESSGRAPH_BENCH_DIR, so that a later run's peak RSS is
+// that of loading and scoring.
 func BenchmarkScore(b *testing.B) {
 	n := 1000
 	if v, err := strconv.Atoi(os.Getenv("ACCESSGRAPH_BENCH_IDENTITIES")); err == nil && v > 0 {

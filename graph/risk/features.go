@@ -521,48 +521,78 @@ func (ex *extractor) toxicPairs(f *nodeFacts) []string {
 // groups that has at least minPeers members: the same HR team (people who
 // share a team share its grants), the same department and job title, the
 // same department.
+//
+// Groups and holdings are numbered once, so the counts are kept by number
+// pairs rather than by pairs of strings.
 func (ex *extractor) peers(minPeers int) (unusual []float64, rare []string) {
 	x := ex.x
 	unusual = make([]float64, len(x.nodes))
 	rare = make([]string, len(x.nodes))
-	size := map[string]int{}
-	held := map[[2]string]int{}
-	groups := func(i int) []string {
-		f := &ex.facts[i]
-		if f.dept == "" || !ex.isItem[i] {
-			return nil
+	type groupKey struct {
+		kind  graph.Kind
+		level uint8  // 0 team, 1 department and title, 2 department
+		name  string // the team; department + "/" + title; the department
+	}
+	gids := map[groupKey]int32{}
+	gid := func(k groupKey) int32 {
+		g, ok := gids[k]
+		if !ok {
+			g = int32(len(gids))
+			gids[k] = g
 		}
-		kind := x.nodes[i].Kind.String() + "/"
-		var out []string
+		return g
+	}
+	hids := map[string]int32{}
+	const none = -1
+	// The groups of each node, most specific first (none: no such group).
+	groups := make([][3]int32, len(x.nodes))
+	for i := range x.nodes {
+		f := &ex.facts[i]
+		groups[i] = [3]int32{none, none, none}
+		if f.dept == "" || !ex.isItem[i] {
+			continue
+		}
+		kind := x.nodes[i].Kind
 		if f.team != "" {
-			out = append(out, kind+"team/"+f.team)
+			groups[i][0] = gid(groupKey{kind, 0, f.team})
 		}
 		if f.title != "" {
-			out = append(out, kind+"title/"+f.dept+"/"+f.title)
+			groups[i][1] = gid(groupKey{kind, 1, f.dept + "/" + f.title})
 		}
-		return append(out, kind+"dept/"+f.dept)
+		groups[i][2] = gid(groupKey{kind, 2, f.dept})
+		for h := range f.holdings {
+			if _, ok := hids[h]; !ok {
+				hids[h] = int32(len(hids))
+			}
+		}
 	}
+	size := make([]int, len(gids))
+	held := map[uint64]int{}
+	key := func(g int32, h string) uint64 { return uint64(g)<<32 | uint64(uint32(hids[h])) }
 	for i := range x.nodes {
-		for _, g := range groups(i) {
+		for _, g := range groups[i] {
+			if g == none {
+				continue
+			}
 			size[g]++
 			for h := range ex.facts[i].holdings {
-				held[[2]string{g, h}]++
+				held[key(g, h)]++
 			}
 		}
 	}
 	for i := range x.nodes {
-		g := ""
-		for _, c := range groups(i) {
-			if size[c] >= minPeers {
+		g := int32(none)
+		for _, c := range groups[i] {
+			if c != none && size[c] >= minPeers {
 				g = c
 				break
 			}
 		}
-		if g == "" {
+		if g == none {
 			continue
 		}
 		for h := range ex.facts[i].holdings {
-			u := 1 - float64(held[[2]string{g, h}])/float64(size[g])
+			u := 1 - float64(held[key(g, h)])/float64(size[g])
 			if u > unusual[i] || (u == unusual[i] && h < rare[i]) {
 				unusual[i], rare[i] = u, h
 			}

@@ -5,18 +5,21 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/accessgraph/accessgraph/graph/risk"
 	"github.com/accessgraph/accessgraph/ingest/aws"
+	"github.com/accessgraph/accessgraph/ingest/synth"
 )
 
 // writeDump writes everything a scoring run says of each item, in result
@@ -98,4 +101,42 @@ func cloudsplaining(t *testing.T) *risk.Input {
 	b, err := aws.ParseAuthorizationDetails(path, f, aws.Options{Levels: levels})
 	require.NoError(t, err)
 	return risk.NewInput(b.Nodes(), b.Edges())
+}
+
+var updateGolden = flag.Bool("update-golden", false, "rewrite testdata/score-golden.txt from this scorer")
+
+// goldenIdentities is the size of the company TestScoreGolden scores.
+const goldenIdentities = 300
+
+// TestScoreGolden guards the scorer's optimisations: the full score output
+// (writeDump) of a small company made by the project's own generator (seed 7)
+// must hash to the digest recorded in testdata/score-golden.txt. The digest
+// is recorded with the generator version and a hash of the default policy;
+// when either differs the recorded digest says nothing and the test skips.
+// A change that is meant to change scores (a rule, a fact, a feature) updates
+// the file with
+//
+//	go test ./graph/risk -run TestScoreGolden -update-golden
+func TestScoreGolden(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates a company")
+	}
+	pol := sha256.Sum256(risk.DefaultPolicyBytes())
+	head := fmt.Sprintf("generator %s\npolicy %s\nidentities %d\n", synth.GeneratorVersion,
+		hex.EncodeToString(pol[:8]), goldenIdentities)
+	res := score(t, companyInput(t, goldenIdentities))
+	got := head + fmt.Sprintf("items %d\ndigest %s\n", len(res.Assessments), dumpDigest(t, res))
+	path := filepath.Join("testdata", "score-golden.txt")
+	if *updateGolden {
+		require.NoError(t, os.MkdirAll("testdata", 0o755))
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+		return
+	}
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	if !strings.HasPrefix(string(raw), head) {
+		t.Skipf("%s was recorded for another generator or policy; rerun with -update-golden:\n%s", path, raw)
+	}
+	require.Equal(t, string(raw), got, "the scores of the %d-identity company changed; if that is meant "+
+		"(a rule, fact or feature changed), rerun with -update-golden", goldenIdentities)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 
 	"sigs.k8s.io/yaml"
 )
@@ -68,6 +69,9 @@ var Features = []string{"privilege_tier", "max_sensitivity", "blast_weighted", "
 func DefaultPolicy() (*Policy, error) {
 	return ParsePolicy("policy/default.yaml", defaultPolicy)
 }
+
+// DefaultPolicyBytes returns the text of the default policy file.
+func DefaultPolicyBytes() []byte { return slices.Clone(defaultPolicy) }
 
 // LoadPolicy reads a policy file.
 func LoadPolicy(path string) (*Policy, error) {

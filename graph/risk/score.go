@@ -175,15 +175,19 @@ func (s *Scorer) Score(ctx context.Context, in *Input) (*Result, error) {
 		ex.asOf = x.asOf()
 	}
 	ex.prepare()
-	// Per-node facts that need no blast radius.
+	// Per-node facts that need no blast radius, in parallel: each fills
+	// only its own node's facts.
 	var items []int32
 	for i := range x.nodes {
-		if !ex.isItem[i] {
-			continue
+		if ex.isItem[i] {
+			items = append(items, int32(i))
 		}
-		items = append(items, int32(i))
-		ex.direct(int32(i))
-		ex.credentials(int32(i))
+	}
+	if err := s.parallel(ctx, len(items), func(k int) {
+		ex.direct(items[k])
+		ex.credentials(items[k])
+	}); err != nil {
+		return nil, err
 	}
 	// Blast radii, in parallel. A credential shares its account's.
 	var todo []int32
