@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // Batch is everything one source reported in one pass: connectors build a
@@ -130,16 +131,96 @@ func (b *Batch) Validate() error {
 			return err
 		}
 	}
+	var from string
 	for _, e := range b.edges {
-		if err := e.Validate(); err != nil {
+		if err := b.checkEdge(e, &from); err != nil {
 			return err
-		}
-		if _, ok := b.nodes[e.From]; !ok {
-			return fmt.Errorf("edge %s: source node %q is not in the batch", e.ID(), e.From)
-		}
-		if _, ok := b.nodes[e.To]; !ok {
-			return fmt.Errorf("edge %s: target node %q is not in the batch", e.ID(), e.To)
 		}
 	}
 	return nil
+}
+
+// checkEdge validates e and that its endpoints are nodes of the batch.
+// *from is the From already looked up (edges in ID order mostly share it
+// with the one before); it is updated.
+func (b *Batch) checkEdge(e *Edge, from *string) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	if e.From != *from {
+		if _, ok := b.nodes[e.From]; !ok {
+			return fmt.Errorf("edge %s: source node %q is not in the batch", e.ID(), e.From)
+		}
+		*from = e.From
+	}
+	if _, ok := b.nodes[e.To]; !ok {
+		return fmt.Errorf("edge %s: target node %q is not in the batch", e.ID(), e.To)
+	}
+	return nil
+}
+
+// Sorted is a validated batch's nodes and edges in ID order. It points into
+// the batch (it copies no element) and is valid while the batch is not
+// changed.
+type Sorted struct {
+	Source string
+	nodes  []*Node
+	edges  []edgeRef
+}
+
+type edgeRef struct {
+	id string // the map key: Edge.ID() without building it again
+	e  *Edge
+}
+
+// Sorted validates b as Validate does and returns its elements in ID order,
+// for a writer that hands them to a store in chunks (see AppendNodes). It
+// allocates two slices of pointers, nothing per element; the error, if
+// any, is the first invalid element in ID order (nodes first).
+func (b *Batch) Sorted() (*Sorted, error) {
+	if b.Source == "" {
+		return nil, fmt.Errorf("batch: empty source")
+	}
+	s := &Sorted{Source: b.Source, nodes: make([]*Node, 0, len(b.nodes)), edges: make([]edgeRef, 0, len(b.edges))}
+	for _, n := range b.nodes {
+		s.nodes = append(s.nodes, n)
+	}
+	slices.SortFunc(s.nodes, func(x, y *Node) int { return strings.Compare(x.ID, y.ID) })
+	for _, n := range s.nodes {
+		if err := n.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	for id, e := range b.edges {
+		s.edges = append(s.edges, edgeRef{id: id, e: e})
+	}
+	slices.SortFunc(s.edges, func(x, y edgeRef) int { return strings.Compare(x.id, y.id) })
+	var from string
+	for _, r := range s.edges {
+		if err := b.checkEdge(r.e, &from); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Len returns the number of nodes and edges.
+func (s *Sorted) Len() (nodes, edges int) { return len(s.nodes), len(s.edges) }
+
+// AppendNodes appends (shallow) copies of the nodes i to j-1, in ID order,
+// to dst: a writer reuses one chunk's slice for every chunk.
+func (s *Sorted) AppendNodes(dst []Node, i, j int) []Node {
+	for _, n := range s.nodes[i:j] {
+		dst = append(dst, *n)
+	}
+	return dst
+}
+
+// AppendEdges appends (shallow) copies of the edges i to j-1, in ID order,
+// to dst.
+func (s *Sorted) AppendEdges(dst []Edge, i, j int) []Edge {
+	for _, r := range s.edges[i:j] {
+		dst = append(dst, *r.e)
+	}
+	return dst
 }

@@ -124,9 +124,12 @@ func (d *Drift) Empty() bool {
 type Store interface {
 	// BeginRun starts a sync run for source.
 	BeginRun(ctx context.Context, source string) (*SyncRun, error)
-	// UpsertNodes writes nodes in the run. Their Source must be the run's source.
+	// UpsertNodes writes nodes in the run. Their Source must be the run's
+	// source. The store does not keep the slice after it returns (ingest.Write
+	// reuses it for the next chunk); it may keep the strings.
 	UpsertNodes(ctx context.Context, runID string, nodes []Node) error
-	// UpsertEdges writes edges in the run. Their Source must be the run's source.
+	// UpsertEdges writes edges in the run. Their Source must be the run's
+	// source. As with UpsertNodes, the slice is the caller's again on return.
 	UpsertEdges(ctx context.Context, runID string, edges []Edge) error
 	// FinishRun completes the run and sweeps what its source no longer reports.
 	FinishRun(ctx context.Context, runID string) (*SyncRun, error)

@@ -69,7 +69,10 @@ func Write(ctx context.Context, st graph.Store, b *graph.Batch, opt WriteOptions
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	if err := b.Validate(); err != nil {
+	// One pass that validates and sorts, before anything is written; the
+	// chunks below are copied from it into one reused slice each.
+	sorted, err := b.Sorted()
+	if err != nil {
 		return nil, fmt.Errorf("ingest %s: invalid batch: %w", b.Source, err)
 	}
 	if !opt.AllowShrink {
@@ -84,7 +87,7 @@ func Write(ctx context.Context, st graph.Store, b *graph.Batch, opt WriteOptions
 	}
 	log := opt.Logger.With("source", b.Source, "run", run.ID)
 	log.Info("sync run started")
-	if err := upsertAll(ctx, st, run.ID, b, opt); err != nil {
+	if err := upsertAll(ctx, st, run.ID, sorted, opt); err != nil {
 		// The run's own context may be cancelled: record the failure anyway.
 		failed, ferr := st.FailRun(context.WithoutCancel(ctx), run.ID, err)
 		if ferr != nil {
@@ -110,27 +113,32 @@ func Write(ctx context.Context, st graph.Store, b *graph.Batch, opt WriteOptions
 	return done, nil
 }
 
-func upsertAll(ctx context.Context, st graph.Store, runID string, b *graph.Batch, opt WriteOptions) error {
-	nodes, edges := b.Nodes(), b.Edges()
-	total, done := len(nodes)+len(edges), 0
-	for i := 0; i < len(nodes); i += opt.BatchSize {
-		chunk := nodes[i:min(i+opt.BatchSize, len(nodes))]
-		if err := st.UpsertNodes(ctx, runID, chunk); err != nil {
-			return fmt.Errorf("upsert nodes %d-%d of %d: %w", i, i+len(chunk), len(nodes), err)
+func upsertAll(ctx context.Context, st graph.Store, runID string, s *graph.Sorted, opt WriteOptions) error {
+	nn, ne := s.Len()
+	total, done := nn+ne, 0
+	// A Store does not keep the slices it is handed (see graph.Store).
+	nodes := make([]graph.Node, 0, min(opt.BatchSize, nn))
+	for i := 0; i < nn; i += opt.BatchSize {
+		j := min(i+opt.BatchSize, nn)
+		nodes = s.AppendNodes(nodes[:0], i, j)
+		if err := st.UpsertNodes(ctx, runID, nodes); err != nil {
+			return fmt.Errorf("upsert nodes %d-%d of %d: %w", i, j, nn, err)
 		}
-		done += len(chunk)
+		done += len(nodes)
 		if opt.Progress != nil {
-			opt.Progress(b.Source, done, total)
+			opt.Progress(s.Source, done, total)
 		}
 	}
-	for i := 0; i < len(edges); i += opt.BatchSize {
-		chunk := edges[i:min(i+opt.BatchSize, len(edges))]
-		if err := st.UpsertEdges(ctx, runID, chunk); err != nil {
-			return fmt.Errorf("upsert edges %d-%d of %d: %w", i, i+len(chunk), len(edges), err)
+	edges := make([]graph.Edge, 0, min(opt.BatchSize, ne))
+	for i := 0; i < ne; i += opt.BatchSize {
+		j := min(i+opt.BatchSize, ne)
+		edges = s.AppendEdges(edges[:0], i, j)
+		if err := st.UpsertEdges(ctx, runID, edges); err != nil {
+			return fmt.Errorf("upsert edges %d-%d of %d: %w", i, j, ne, err)
 		}
-		done += len(chunk)
+		done += len(edges)
 		if opt.Progress != nil {
-			opt.Progress(b.Source, done, total)
+			opt.Progress(s.Source, done, total)
 		}
 	}
 	return nil

@@ -42,10 +42,18 @@ func appendStrs(b []byte, l []string) []byte {
 
 func appendProps(b []byte, p map[string]string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(p)))
-	if len(p) == 0 {
+	switch len(p) {
+	case 0:
+		return b
+	case 1:
+		for k, v := range p {
+			b = appendStr(b, k)
+			b = appendStr(b, v)
+		}
 		return b
 	}
-	keys := make([]string, 0, len(p))
+	var small [8]string
+	keys := small[:0]
 	for k := range p {
 		keys = append(keys, k)
 	}
@@ -87,6 +95,19 @@ func appendEntry(b []byte, kind graph.EdgeKind, to, body []byte) []byte {
 	b = append(b, to...)
 	b = binary.AppendUvarint(b, uint64(len(body)))
 	return append(b, body...)
+}
+
+// entrySize is the encoded size of an edge list entry.
+func entrySize(to, body int) int {
+	return 1 + uvarintLen(to) + to + uvarintLen(body) + body
+}
+
+func uvarintLen(v int) int {
+	n := 1
+	for ; v >= 0x80; v >>= 7 {
+		n++
+	}
+	return n
 }
 
 // dec reads an encoded value; the first error sticks.
@@ -269,6 +290,15 @@ func cmpEntry(ak graph.EdgeKind, ato []byte, bk graph.EdgeKind, bto []byte) int 
 		return 1
 	}
 	return bytes.Compare(ato, bto)
+}
+
+// appendEdgeIDStr is appendEdgeID for strings (converting them would copy).
+func appendEdgeIDStr(b []byte, from string, kind graph.EdgeKind, to string) []byte {
+	b = append(b, from...)
+	b = append(b, '|')
+	b = append(b, kind.String()...)
+	b = append(b, '|')
+	return append(b, to...)
 }
 
 // appendEdgeID appends the edge ID of from -kind-> to.

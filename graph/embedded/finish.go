@@ -103,6 +103,39 @@ type applier struct {
 	oldList              []entry
 	fwdRead              seeker
 	scratch              []byte
+	// mem holds the keys and values put in the transaction, which bbolt
+	// keeps until the commit: one block per MiB rather than one each.
+	mem bump
+}
+
+// bump hands out byte slices carved from large blocks, so that what a
+// transaction puts costs one allocation per MiB rather than one per key and
+// value. A block is never reused: a slice stays valid while referenced.
+type bump struct{ block []byte }
+
+// bumpBlock is the size of a bump block.
+const bumpBlock = 1 << 20
+
+// take reserves n bytes and returns them as an empty slice of capacity n
+// (appending past n moves the slice out of the block, which is only waste).
+func (m *bump) take(n int) []byte {
+	if n > bumpBlock/4 {
+		return make([]byte, 0, n)
+	}
+	if cap(m.block)-len(m.block) < n {
+		m.block = make([]byte, 0, bumpBlock)
+	}
+	l := len(m.block)
+	m.block = m.block[:l+n]
+	return m.block[l : l : l+n]
+}
+
+// clone copies b into the bump's memory.
+func (m *bump) clone(b []byte) []byte { return append(m.take(len(b)), b...) }
+
+// idxKey is idxKey in the bump's memory.
+func (m *bump) idxKey(kind byte, id []byte) []byte {
+	return append(append(m.take(len(id)+2), kind, 0), id...)
 }
 
 func newApplier(tx *bolt.Tx, r *graph.SyncRun, src uint64) *applier {
@@ -184,7 +217,7 @@ func (a *applier) applyNodes(st *stage) error {
 		return err
 	}
 	read := seeker{c: a.nodes.Cursor()}
-	var puts, idxPuts []rec
+	puts, idxPuts := make([]rec, 0, st.nodes.n), make([]rec, 0, st.nodes.n)
 	for {
 		id, v, ok, err := m.next()
 		if err != nil {
@@ -202,7 +235,7 @@ func (a *applier) applyNodes(st *stage) error {
 			a.counts.NodesAdded++
 			a.added.offer(a.key('n', id), id)
 			a.nodeDelta++
-			idxPuts = append(idxPuts, rec{key: idxKey('n', id)})
+			idxPuts = append(idxPuts, rec{key: a.mem.idxKey('n', id)})
 		} else {
 			oldSrc, oldStub, err := nodeHead(old)
 			if err != nil {
@@ -222,10 +255,10 @@ func (a *applier) applyNodes(st *stage) error {
 				if err := a.disown(oldSrc, 'n', id); err != nil {
 					return err
 				}
-				idxPuts = append(idxPuts, rec{key: idxKey('n', id)})
+				idxPuts = append(idxPuts, rec{key: a.mem.idxKey('n', id)})
 			}
 		}
-		puts = append(puts, rec{key: bytes.Clone(id), val: bytes.Clone(v)})
+		puts = append(puts, rec{key: a.mem.clone(id), val: a.mem.clone(v)})
 		a.run.Stats.NodesUpserted++
 	}
 	// The reads are done: write in key order.
@@ -271,6 +304,10 @@ type edgeGroups struct {
 	pendFrom, pendTo, pendBody []byte
 	pendKind                   graph.EdgeKind
 	pending, done              bool
+	spans                      [][2]int
+	// ownTo and ownBody hold the pending record's bytes when they are
+	// copied (pendTo and pendBody may point into the reader's buffers).
+	ownTo, ownBody []byte
 }
 
 type memEdge struct {
@@ -349,15 +386,21 @@ func (g *edgeGroups) read() (from []byte, kind graph.EdgeKind, to, body []byte, 
 	return from, kind, to, body, true, nil
 }
 
+// push copies one staged edge into the group's arena.
+func (g *edgeGroups) push(kind graph.EdgeKind, to, body []byte) {
+	s := len(g.arena)
+	g.arena = append(g.arena, to...)
+	g.arena = append(g.arena, body...)
+	g.spans = append(g.spans, [2]int{s, len(to)})
+	g.group = append(g.group, stEntry{kind: kind})
+}
+
 // next fills g.from and g.group with the next From's edges.
 func (g *edgeGroups) next() (bool, error) {
 	if g.done {
 		return false, nil
 	}
-	g.group, g.arena = g.group[:0], g.arena[:0]
-	add := func(kind graph.EdgeKind, to, body []byte) {
-		g.group = append(g.group, stEntry{kind: kind, to: to, body: body})
-	}
+	g.group, g.arena, g.spans = g.group[:0], g.arena[:0], g.spans[:0]
 	if !g.pending {
 		from, kind, to, body, ok, err := g.read()
 		if err != nil {
@@ -373,15 +416,7 @@ func (g *edgeGroups) next() (bool, error) {
 		g.from = append(g.from[:0], g.pendFrom...)
 	}
 	// The group's slices must outlive the reader's buffers: copy them.
-	var spans [][2]int
-	push := func(kind graph.EdgeKind, to, body []byte) {
-		s := len(g.arena)
-		g.arena = append(g.arena, to...)
-		g.arena = append(g.arena, body...)
-		spans = append(spans, [2]int{s, len(to)})
-		add(kind, nil, nil)
-	}
-	push(g.pendKind, g.pendTo, g.pendBody)
+	g.push(g.pendKind, g.pendTo, g.pendBody)
 	g.pending = false
 	for {
 		from, kind, to, body, ok, err := g.read()
@@ -395,17 +430,18 @@ func (g *edgeGroups) next() (bool, error) {
 		if !bytes.Equal(from, g.from) {
 			g.pendFrom = append(g.pendFrom[:0], from...)
 			g.pendKind = kind
-			g.pendTo = append(g.pendTo[:0:0], to...)
-			g.pendBody = append(g.pendBody[:0:0], body...)
+			g.ownTo = append(g.ownTo[:0], to...)
+			g.ownBody = append(g.ownBody[:0], body...)
+			g.pendTo, g.pendBody = g.ownTo, g.ownBody
 			g.pending = true
 			break
 		}
-		push(kind, to, body)
+		g.push(kind, to, body)
 	}
-	for i, sp := range spans {
+	for i, sp := range g.spans {
 		end := len(g.arena)
-		if i+1 < len(spans) {
-			end = spans[i+1][0]
+		if i+1 < len(g.spans) {
+			end = g.spans[i+1][0]
 		}
 		g.group[i].to = g.arena[sp[0] : sp[0]+sp[1]]
 		g.group[i].body = g.arena[sp[0]+sp[1] : end]
@@ -501,7 +537,7 @@ func (a *applier) applyGroup(from []byte, staged []stEntry) error {
 	}
 	if same, hadOwn := a.sameGroup(staged); same {
 		if !hadOwn {
-			a.newFroms = append(a.newFroms, rec{key: idxKey('f', from)})
+			a.newFroms = append(a.newFroms, rec{key: a.mem.idxKey('f', from)})
 		}
 		return nil
 	}
@@ -511,7 +547,11 @@ func (a *applier) applyGroup(from []byte, staged []stEntry) error {
 		hadOwn   bool
 		lost     []uint64 // other sources that lost an entry
 	)
-	out = make([]byte, 0, len(old)+len(staged)*32)
+	size := len(old) // the merged list is at most the old and the staged entries
+	for k := range staged {
+		size += entrySize(len(staged[k].to), len(staged[k].body))
+	}
+	out = a.mem.take(size)
 	i, j := 0, 0
 	for i < len(a.oldList) || j < len(staged) {
 		var c int
@@ -560,12 +600,12 @@ func (a *applier) applyGroup(from []byte, staged []stEntry) error {
 		}
 	}
 	if !hadOwn {
-		a.newFroms = append(a.newFroms, rec{key: idxKey('f', from)})
+		a.newFroms = append(a.newFroms, rec{key: a.mem.idxKey('f', from)})
 	}
 	if !modified {
 		return nil
 	}
-	a.lists = append(a.lists, rec{key: bytes.Clone(from), val: out})
+	a.lists = append(a.lists, rec{key: a.mem.clone(from), val: out})
 	return a.disownLost(from, out, lost)
 }
 

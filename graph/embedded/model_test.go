@@ -79,6 +79,24 @@ func (r *refStore) run(source string, nodes []graph.Node, edges []graph.Edge) (d
 // and unsorted upserts) and checks every run's stats and drift counts, and
 // the whole committed graph, against refStore.
 func TestAgainstReference(t *testing.T) {
+	t.Run("staging in memory", testAgainstReference)
+	// A few bytes in memory, the rest in the file, records across blocks
+	// and across the boundary.
+	t.Run("staging in the file", func(t *testing.T) {
+		smallSpill(t)
+		testAgainstReference(t)
+	})
+}
+
+// smallSpill holds 37 bytes of each spill in memory, in blocks of 16, for
+// the rest of the test.
+func smallSpill(t *testing.T) {
+	mem, block := spillMem, spillBlock
+	spillMem, spillBlock = 37, 16
+	t.Cleanup(func() { spillMem, spillBlock = mem, block })
+}
+
+func testAgainstReference(t *testing.T) {
 	ctx := context.Background()
 	st, err := Open(t.TempDir(), Options{Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)

@@ -35,6 +35,9 @@ type stage struct {
 	// by From in memory.
 	pipeFrom bool
 	closed   bool
+	// recs and arena are the Upsert calls' buffers, reused call after call.
+	recs  []rec
+	arena []byte
 }
 
 func newStage(dir, runID, source string, srcNo uint64) (*stage, error) {
@@ -53,6 +56,7 @@ func newStage(dir, runID, source string, srcNo uint64) (*stage, error) {
 // drop deletes the stage's files.
 func (st *stage) drop() error {
 	st.closed = true
+	st.recs, st.arena = nil, nil
 	return errors.Join(st.nodes.remove(), st.edges.remove())
 }
 
@@ -79,6 +83,9 @@ type span struct{ start, end int64 }
 // spill is an append-only file of records (uvarint key length, key, uvarint
 // value length, value), grouped in sorted runs: a write whose keys all
 // follow the previous write's extends its run, any other starts a new one.
+// Its first spillMem bytes are held in memory (blocks of spillBlock bytes)
+// and only the rest goes to the file: a run of a few hundred thousand
+// elements then makes no write or read system calls for its staging.
 type spill struct {
 	path string
 	f    *os.File
@@ -88,7 +95,18 @@ type spill struct {
 	last []byte
 	n    int
 	buf  []byte
+	mem  [][]byte // the spill's bytes [0, memLen), full blocks but the last
+	// memLen is how many of the spill's bytes are in mem; the file holds
+	// the rest (spill offset memLen is file offset 0).
+	memLen int64
 }
+
+// spillMem is how much of a spill is held in memory; spillBlock is the size
+// of one of its blocks. Tests make them small to exercise the file.
+var (
+	spillMem   int64 = 128 << 20
+	spillBlock       = 4 << 20
+)
 
 func newSpill(path string) (*spill, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
@@ -99,6 +117,7 @@ func newSpill(path string) (*spill, error) {
 }
 
 func (s *spill) remove() error {
+	s.mem = nil
 	if s.f == nil {
 		return nil
 	}
@@ -140,15 +159,52 @@ func (s *spill) add(recs []rec) error {
 		b = binary.AppendUvarint(b, uint64(len(r.val)))
 		b = append(b, r.val...)
 		s.buf = b
-		if _, err := s.w.Write(b); err != nil {
-			return fmt.Errorf("write staging file: %w", err)
+		if err := s.write(b); err != nil {
+			return err
 		}
-		s.off += int64(len(b))
 	}
 	s.runs[len(s.runs)-1].end = s.off
 	s.last = append(s.last[:0], recs[len(recs)-1].key...)
 	s.n += len(recs)
 	return nil
+}
+
+// write appends b to the spill: to memory while it has room, then to the file.
+func (s *spill) write(b []byte) error {
+	for len(b) > 0 && s.memLen < spillMem && s.memLen == s.off {
+		if len(s.mem) == 0 || len(s.mem[len(s.mem)-1]) == spillBlock {
+			s.mem = append(s.mem, make([]byte, 0, spillBlock))
+		}
+		last := &s.mem[len(s.mem)-1]
+		n := int(min(int64(len(b)), int64(spillBlock-len(*last)), spillMem-s.memLen))
+		*last = append(*last, b[:n]...)
+		b = b[n:]
+		s.memLen += int64(n)
+		s.off += int64(n)
+	}
+	if len(b) == 0 {
+		return nil
+	}
+	if _, err := s.w.Write(b); err != nil {
+		return fmt.Errorf("write staging file: %w", err)
+	}
+	s.off += int64(len(b))
+	return nil
+}
+
+// ReadAt reads the spill's bytes at off, from memory and then the file.
+func (s *spill) ReadAt(p []byte, off int64) (int, error) {
+	n := 0
+	for len(p) > 0 && off < s.memLen {
+		blk := s.mem[off/int64(spillBlock)]
+		c := copy(p, blk[off%int64(spillBlock):]) // a block's length is what it holds
+		p, off, n = p[c:], off+int64(c), n+c
+	}
+	if len(p) == 0 {
+		return n, nil
+	}
+	m, err := s.f.ReadAt(p, off-s.memLen)
+	return n + m, err
 }
 
 // reader returns a merged, de-duplicated reader over every record, in key
@@ -163,7 +219,7 @@ func (s *spill) reader() (*merger, error) {
 		bufSize = max(16<<10, (4<<20)/len(s.runs))
 	}
 	for i, r := range s.runs {
-		rr := &runReader{r: bufio.NewReaderSize(io.NewSectionReader(s.f, r.start, r.end-r.start), bufSize), seq: i}
+		rr := &runReader{r: bufio.NewReaderSize(io.NewSectionReader(s, r.start, r.end-r.start), bufSize), seq: i}
 		ok, err := rr.advance()
 		if err != nil {
 			return nil, err

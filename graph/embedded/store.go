@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -320,8 +321,9 @@ func (s *Store) UpsertNodes(ctx context.Context, runID string, nodes []graph.Nod
 		return err
 	}
 	return s.staged(runID, func(st *stage) error {
-		recs := make([]rec, 0, len(nodes))
-		var arena []byte
+		// The stage's buffers are reused call after call: the spill copies
+		// the records out.
+		recs, arena := st.recs[:0], st.arena[:0]
 		for i := range nodes {
 			n := &nodes[i]
 			if err := n.Validate(); err != nil {
@@ -337,6 +339,7 @@ func (s *Store) UpsertNodes(ctx context.Context, runID string, nodes []graph.Nod
 			recs = append(recs, rec{key: arena[start:mid:mid], val: arena[mid:len(arena):len(arena)]})
 		}
 		fixArena(recs, arena)
+		st.recs, st.arena = recs, arena
 		return st.nodes.add(recs)
 	})
 }
@@ -347,7 +350,6 @@ func (s *Store) UpsertEdges(ctx context.Context, runID string, edges []graph.Edg
 		return err
 	}
 	return s.staged(runID, func(st *stage) error {
-		recs := make([]rec, 0, len(edges))
 		size := 0
 		for i := range edges {
 			e := &edges[i]
@@ -358,7 +360,7 @@ func (s *Store) UpsertEdges(ctx context.Context, runID string, edges []graph.Edg
 				}
 			}
 		}
-		arena := make([]byte, 0, size)
+		recs, arena := st.recs[:0], slices.Grow(st.arena[:0], size)
 		for i := range edges {
 			e := &edges[i]
 			if err := e.Validate(); err != nil {
@@ -371,7 +373,7 @@ func (s *Store) UpsertEdges(ctx context.Context, runID string, edges []graph.Edg
 				st.pipeFrom = true
 			}
 			start := len(arena)
-			arena = appendEdgeID(arena, []byte(e.From), e.Kind, []byte(e.To))
+			arena = appendEdgeIDStr(arena, e.From, e.Kind, e.To)
 			mid := len(arena)
 			arena = binary.AppendUvarint(arena, uint64(len(e.From)))
 			arena = append(arena, byte(e.Kind))
@@ -379,6 +381,7 @@ func (s *Store) UpsertEdges(ctx context.Context, runID string, edges []graph.Edg
 			recs = append(recs, rec{key: arena[start:mid:mid], val: arena[mid:len(arena):len(arena)]})
 		}
 		fixArena(recs, arena)
+		st.recs, st.arena = recs, arena
 		return st.edges.add(recs)
 	})
 }

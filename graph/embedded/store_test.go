@@ -11,10 +11,15 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) graph.Store {
+	open := func(t *testing.T) graph.Store {
 		st, err := Open(t.TempDir(), Options{})
 		require.NoError(t, err)
 		return st
+	}
+	t.Run("staging in memory", func(t *testing.T) { storetest.Run(t, open) })
+	t.Run("staging in the file", func(t *testing.T) {
+		smallSpill(t)
+		storetest.Run(t, open)
 	})
 }
 

@@ -1,0 +1,101 @@
+package graph
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func sortedBatch() *Batch {
+	b := NewBatch("s")
+	// Edge ID order is not From order: "u10|" < "u1|".
+	for _, id := range []string{"u2", "u10", "u1", "g", "r"} {
+		b.AddNode(Node{ID: id, Kind: KindAccount})
+	}
+	for _, from := range []string{"u2", "u10", "u1"} {
+		b.AddEdge(Edge{From: from, To: "g", Kind: EdgeMemberOf})
+		b.AddEdge(Edge{From: from, To: "r", Kind: EdgeAccess, Privilege: PrivRead, Actions: []string{"get"}})
+	}
+	return b
+}
+
+// Sorted hands out the elements Nodes and Edges return, in the same order,
+// in chunks appended to a reused slice.
+func TestSortedMatchesNodesAndEdges(t *testing.T) {
+	b := sortedBatch()
+	s, err := b.Sorted()
+	require.NoError(t, err)
+	nn, ne := s.Len()
+	require.Equal(t, 5, nn)
+	require.Equal(t, 6, ne)
+	var nodes []Node
+	buf := make([]Node, 0, 2)
+	for i := 0; i < nn; i += 2 {
+		buf = s.AppendNodes(buf[:0], i, min(i+2, nn))
+		nodes = append(nodes, buf...)
+	}
+	require.Equal(t, b.Nodes(), nodes)
+	var edges []Edge
+	ebuf := make([]Edge, 0, 4)
+	for i := 0; i < ne; i += 4 {
+		ebuf = s.AppendEdges(ebuf[:0], i, min(i+4, ne))
+		edges = append(edges, ebuf...)
+	}
+	require.Equal(t, b.Edges(), edges)
+	require.True(t, slices.IsSortedFunc(edges, func(x, y Edge) int { return strings.Compare(x.ID(), y.ID()) }))
+}
+
+// Sorted refuses what Validate refuses, with the same message.
+func TestSortedValidates(t *testing.T) {
+	cases := map[string]func(b *Batch){
+		"edge to a node not in the batch": func(b *Batch) {
+			b.AddEdge(Edge{From: "u1", To: "ghost", Kind: EdgeMemberOf})
+		},
+		"edge from a node not in the batch": func(b *Batch) {
+			b.AddEdge(Edge{From: "ghost", To: "g", Kind: EdgeMemberOf})
+		},
+		"node without a kind":    func(b *Batch) { b.AddNode(Node{ID: "x"}) },
+		"edge without a kind":    func(b *Batch) { b.AddEdge(Edge{From: "u1", To: "r"}) },
+		"edge with a bad tier":   func(b *Batch) { b.AddEdge(Edge{From: "u1", To: "r", Kind: EdgeAccess, Privilege: 99}) },
+		"node with an empty id":  func(b *Batch) { b.AddNode(Node{Kind: KindGroup, Name: "nameless"}) },
+		"edge with an empty end": func(b *Batch) { b.AddEdge(Edge{From: "u1", Kind: EdgeMemberOf}) },
+	}
+	for name, spoil := range cases {
+		t.Run(name, func(t *testing.T) {
+			b := sortedBatch()
+			spoil(b)
+			want := b.Validate()
+			require.Error(t, want)
+			s, err := b.Sorted()
+			require.Nil(t, s)
+			require.EqualError(t, err, want.Error())
+		})
+	}
+	b := sortedBatch()
+	b.Source = ""
+	_, err := b.Sorted()
+	require.EqualError(t, err, "batch: empty source")
+}
+
+// Sorted allocates nothing per element.
+func TestSortedAllocations(t *testing.T) {
+	b := NewBatch("s")
+	for i := range 1000 {
+		id := fmt.Sprintf("u%04d", i)
+		b.AddNode(Node{ID: id, Kind: KindAccount})
+		if i > 0 {
+			b.AddEdge(Edge{From: id, To: "u0000", Kind: EdgeMemberOf})
+		}
+	}
+	allocs := testing.AllocsPerRun(5, func() {
+		if _, err := b.Sorted(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	require.LessOrEqual(t, allocs, 3.0)
+	require.NoError(t, b.Validate())
+	require.Zero(t, testing.AllocsPerRun(5, func() { _ = b.Validate() }))
+}
