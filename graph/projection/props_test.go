@@ -101,8 +101,7 @@ func TestHeapBytesMatchesRuntime(t *testing.T) {
 	runtime.ReadMemStats(&built)
 	hb := s.HeapBytes()
 	require.Equal(t, len(edges), s.Stats().Edges)
-	runtime.KeepAlive(s)
-	s = nil
+	runtime.KeepAlive(s) // s is dead from here: the next collection frees it
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	runtime.KeepAlive(nodes)
