@@ -67,6 +67,18 @@
 // Only one run per source should be active at a time: finishing a run sweeps
 // what a concurrent run of the same source applied before it.
 //
+// # Bulk initial load
+//
+// BulkLoad fills an empty database with Neo4j's offline importer
+// (neo4j-admin database import full, run by deploy/neo4j/neo4j.sh import
+// with the server stopped) instead of sync runs through Bolt: every batch
+// is checked, then written as CSV files holding what FinishRun would have
+// left after ingesting the batches in order, one complete run each (the
+// stub rule and an edge two sources report decided as the apply decides
+// them, one :SyncRun per batch with its counts); the server is restarted
+// and Open, finding no :Migration, builds the schema this build ends with.
+// Later runs are ordinary sync runs. See bulk.go.
+//
 // # Abandoned runs
 //
 // Several processes may share one Neo4j, so Open does not abandon every
