@@ -48,6 +48,21 @@ func TestSortedMatchesNodesAndEdges(t *testing.T) {
 	require.True(t, slices.IsSortedFunc(edges, func(x, y Edge) int { return strings.Compare(x.ID(), y.ID()) }))
 }
 
+// Many edges are sorted in two halves and merged: the order is the same.
+func TestSortedManyEdges(t *testing.T) {
+	b := NewBatch("s")
+	b.AddNode(Node{ID: "g", Kind: KindGroup})
+	for i := range parallelSort + 1001 {
+		id := fmt.Sprintf("u%d", (i*7919)%(parallelSort+1001))
+		b.AddNode(Node{ID: id, Kind: KindAccount})
+		b.AddEdge(Edge{From: id, To: "g", Kind: EdgeMemberOf})
+	}
+	s, err := b.Sorted()
+	require.NoError(t, err)
+	_, ne := s.Len()
+	require.Equal(t, b.Edges(), s.AppendEdges(nil, 0, ne))
+}
+
 // Sorted refuses what Validate refuses, with the same message.
 func TestSortedValidates(t *testing.T) {
 	cases := map[string]func(b *Batch){
@@ -95,7 +110,7 @@ func TestSortedAllocations(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	require.LessOrEqual(t, allocs, 3.0)
+	require.LessOrEqual(t, allocs, 3.0) // the Sorted and its two slices
 	require.NoError(t, b.Validate())
 	require.Zero(t, testing.AllocsPerRun(5, func() { _ = b.Validate() }))
 }
