@@ -84,9 +84,6 @@ func WriteBulkFiles(dir string, batches []*graph.Batch, now time.Time) (*BulkFil
 		sources[b.Source] = true
 		for _, n := range b.Nodes() {
 			stub := n.Props[graph.PropStub] == "true"
-			if _, err := propsJSON(n.Props); err != nil {
-				return nil, fmt.Errorf("bulk import: %s: node %q: props: %w", b.Source, n.ID, err)
-			}
 			cur := nodes[n.ID]
 			if cur == nil {
 				nodes[n.ID] = &bulkNode{batch: int32(i), count: 1, stub: stub}
@@ -120,9 +117,6 @@ func WriteBulkFiles(dir string, batches []*graph.Batch, now time.Time) (*BulkFil
 							b.Source, e.ID(), l.name, s)
 					}
 				}
-			}
-			if _, err := propsJSON(e.Props); err != nil {
-				return nil, fmt.Errorf("bulk import: %s: edge %s: props: %w", b.Source, e.ID(), err)
 			}
 			if nodes[e.From].count > 1 && nodes[e.To].count > 1 {
 				shared[e.ID()] = int32(i)
@@ -185,7 +179,10 @@ func WriteBulkFiles(dir string, batches []*graph.Batch, now time.Time) (*BulkFil
 			if bn.batch != int32(i) {
 				continue
 			}
-			p, _ := propsJSON(n.Props)
+			p, err := propsJSON(n.Props) // a map of strings always encodes
+			if err != nil {
+				return nil, fmt.Errorf("bulk import: %s: node %q: props: %w", b.Source, n.ID, err)
+			}
 			w.str(n.ID)
 			w.sep()
 			w.str("Node" + string(bulkArrayDelimiter) + kindLabels[n.Kind])
@@ -215,7 +212,10 @@ func WriteBulkFiles(dir string, batches []*graph.Batch, now time.Time) (*BulkFil
 			if last, ok := shared[e.ID()]; ok && last != int32(i) {
 				continue
 			}
-			p, _ := propsJSON(e.Props)
+			p, err := propsJSON(e.Props)
+			if err != nil {
+				return nil, fmt.Errorf("bulk import: %s: edge %s: props: %w", b.Source, e.ID(), err)
+			}
 			w.str(e.From)
 			w.sep()
 			w.str(e.To)

@@ -35,17 +35,20 @@ func (f *bulkFlags) register(fs *pflag.FlagSet) {
 }
 
 // bulkServer is the local server the script runs, reached at uri.
-func bulkServer(script, uri, password string) (neo4jstore.ScriptServer, error) {
+func bulkServer(script string, cfg neo4jstore.Config) (neo4jstore.ScriptServer, error) {
 	if _, err := os.Stat(script); err != nil {
 		return neo4jstore.ScriptServer{}, usageError{fmt.Errorf("--bulk-import stops, imports into and starts "+
 			"the local Neo4j through deploy/neo4j/neo4j.sh: %w (pass --neo4j-script or set %s)", err, EnvNeo4jScript)}
 	}
 	env := os.Environ()
 	if os.Getenv("NEO4J_PASSWORD") == "" {
-		env = append(env, "NEO4J_PASSWORD="+password)
+		env = append(env, "NEO4J_PASSWORD="+cfg.Password)
 	}
-	if u, err := url.Parse(uri); err == nil && u.Port() != "" && os.Getenv("NEO4J_BOLT_PORT") == "" {
+	if u, err := url.Parse(cfg.URI); err == nil && u.Port() != "" && os.Getenv("NEO4J_BOLT_PORT") == "" {
 		env = append(env, "NEO4J_BOLT_PORT="+u.Port())
+	}
+	if cfg.Database != "" {
+		env = append(env, "NEO4J_IMPORT_DATABASE="+cfg.Database)
 	}
 	return neo4jstore.ScriptServer{Script: script, Env: env}, nil
 }
@@ -61,7 +64,7 @@ func (g *globals) bulkLoad(cmd *cobra.Command, batches []*graph.Batch) (*neo4jst
 	if err != nil {
 		return nil, err
 	}
-	srv, err := bulkServer(g.bulk.script, cfg.URI, cfg.Password)
+	srv, err := bulkServer(g.bulk.script, cfg)
 	if err != nil {
 		return nil, err
 	}
