@@ -63,6 +63,7 @@ type nodeFacts struct {
 // extractor computes facts over an index.
 type extractor struct {
 	x        *index
+	reach    *reachIndex
 	snap     *projection.Snapshot
 	asOf     time.Time
 	policy   *Policy
@@ -260,87 +261,10 @@ func (ex *extractor) credFact(c int32) credFact {
 	return cf
 }
 
-// reachOf runs a blast-radius query from node i.
-func (ex *extractor) reachOf(i int32) reachFacts {
-	var rf reachFacts
-	res, err := ex.snap.BlastRadius(projection.BlastRadiusQuery{From: ex.x.nodes[i].ID,
-		Witnesses: projection.Window{Offset: 0, Limit: 1}})
-	if err != nil || res == nil {
-		return rf
-	}
-	rf.resources = res.Totals.Resources
-	rf.principals = res.Totals.Principals
-	for k, r := range res.Reaches {
-		p, s := r.Privilege, r.Resource.Sensitivity
-		if p > rf.tier {
-			rf.tier = p
-		}
-		if s > rf.maxSens {
-			rf.maxSens = s
-		}
-		if p == graph.PrivAdmin {
-			rf.adminRes++
-		}
-		if int(p) < len(privWeight) && int(s) < len(sensWeight) {
-			rf.weighted += privWeight[p] * sensWeight[s]
-		}
-		if k == 0 {
-			rf.topPath = renderPath(&r.Witness)
-			rf.escToAdmin = p == graph.PrivAdmin && r.Witness.Escalation
-			rf.adminDirect = p == graph.PrivAdmin && !r.Witness.Conditional
-			for _, st := range r.Witness.Steps {
-				switch st.Kind {
-				case graph.EdgeCanAssume, graph.EdgeEscalates, graph.EdgeDelegates:
-					rf.adminDirect = false
-				}
-			}
-		}
-	}
-	return rf
-}
-
 // excessFacts say what an agent reaches beyond the person it acts for.
 type excessFacts struct {
 	resources, admin int    // resources reached above the person's tier; at admin
 	example          string // one such resource, with both tiers
-}
-
-// agentExcess compares the reach of agent a with that of person p (-1: no
-// such person, who then reaches nothing), resource by resource: a resource
-// counts when the agent's tier on it is above the person's. Comparing
-// resource by resource, not best tiers, keeps a person's admin over their
-// own mailbox from covering an agent's admin over the company's secrets.
-func (ex *extractor) agentExcess(a, p int32) excessFacts {
-	var out excessFacts
-	ar, err := ex.snap.BlastRadius(projection.BlastRadiusQuery{From: ex.x.nodes[a].ID,
-		Witnesses: projection.Window{Offset: 0, Limit: 1}})
-	if err != nil || ar == nil {
-		return out
-	}
-	person := map[string]graph.Privilege{}
-	if p >= 0 {
-		pr, err := ex.snap.BlastRadius(projection.BlastRadiusQuery{From: ex.x.nodes[p].ID,
-			Witnesses: projection.Window{Offset: 0, Limit: 1}})
-		if err == nil && pr != nil {
-			for _, r := range pr.Reaches {
-				person[r.Resource.ID] = r.Privilege
-			}
-		}
-	}
-	for _, r := range ar.Reaches {
-		if r.Privilege <= person[r.Resource.ID] {
-			continue
-		}
-		out.resources++
-		if r.Privilege == graph.PrivAdmin {
-			out.admin++
-		}
-		if out.example == "" {
-			out.example = r.Resource.ID + " (agent " + r.Privilege.String() + ", person " +
-				person[r.Resource.ID].String() + ")"
-		}
-	}
-	return out
 }
 
 // renderPath writes a witness as "a -KIND-> b -ACCESS(admin)-> c".

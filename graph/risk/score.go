@@ -110,7 +110,7 @@ func NewScorer(p *Policy, opts ...ScorerOption) (*Scorer, error) {
 		if iss.Err() != nil {
 			return nil, fmt.Errorf("risk policy %s: rules[%d] (%s).%s: %w", p.Name, i, r.ID, field, iss.Err())
 		}
-		prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize))
+		prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize), cel.OptimizeRegex(memoMatches...))
 		if err != nil {
 			return nil, fmt.Errorf("risk policy %s: rules[%d] (%s).%s: %w", p.Name, i, r.ID, field, err)
 		}
@@ -170,7 +170,7 @@ type Result struct {
 func (s *Scorer) Score(ctx context.Context, in *Input) (*Result, error) {
 	start := time.Now()
 	x := newIndex(in)
-	ex := &extractor{x: x, snap: in.Snapshot, asOf: in.AsOf, policy: s.policy}
+	ex := &extractor{x: x, reach: newReachIndex(x), snap: in.Snapshot, asOf: in.AsOf, policy: s.policy}
 	if ex.asOf.IsZero() {
 		ex.asOf = x.asOf()
 	}
