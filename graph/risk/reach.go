@@ -87,7 +87,7 @@ type reachWS struct {
 	touched      []int32 // resources offered any tier
 }
 
-func (ri *reachIndex) get() *reachWS { return ri.pool.Get().(*reachWS) }
+func (ri *reachIndex) get() *reachWS  { return ri.pool.Get().(*reachWS) }
 func (ri *reachIndex) put(w *reachWS) { ri.pool.Put(w) }
 
 // walk computes, into w, the best tier at which root reaches each resource,
