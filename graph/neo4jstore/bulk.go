@@ -126,7 +126,7 @@ func WriteBulkFiles(dir string, batches []*graph.Batch, now time.Time) (*BulkFil
 	}
 
 	// 2. Write.
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("bulk import: %w", err)
 	}
 	if ents, err := os.ReadDir(dir); err != nil {
@@ -358,6 +358,7 @@ type ScriptServer struct {
 }
 
 func (s ScriptServer) run(ctx context.Context, args ...string) error {
+	//nolint:gosec // G204: the script is the operator's deploy/neo4j/neo4j.sh; the arguments are the files BulkLoad wrote
 	cmd := exec.CommandContext(ctx, "bash", append([]string{s.Script}, args...)...)
 	cmd.Env = s.Env
 	var out bytes.Buffer
