@@ -302,13 +302,14 @@ func (ex *extractor) direct(i int32) {
 			t := x.pos[e.To]
 			switch e.Kind {
 			case graph.EdgeAccess:
-				if e.Privilege > f.standing && len(e.Conditions) == 0 && !assumeOnly(e.Actions) {
+				l := x.lists.at(e.attr)
+				if e.Privilege > f.standing && len(l.conditions) == 0 && !assumeOnly(l.actions) {
 					f.standing = e.Privilege
 				}
-				for _, a := range e.Actions {
+				for _, a := range l.actions {
 					f.actions[a] = struct{}{}
 				}
-				for _, v := range e.Via {
+				for _, v := range l.via {
 					viaSet[v] = struct{}{}
 					if e.Privilege == graph.PrivAdmin && x.nodes[t].Sensitivity >= graph.SensCritical &&
 						strings.HasPrefix(v, "inline/") && !strings.Contains(v, " via ") &&

@@ -2,6 +2,7 @@ package risk_test
 
 import (
 	"bufio"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -85,9 +86,22 @@ func TestScoreDump(t *testing.T) {
 		require.NoError(t, f.Close())
 		t.Logf("%s: %d items, digest %s", name, len(res.Assessments), dumpDigest(t, res))
 	}
-	write("company-"+strconv.Itoa(n)+".txt", score(t, companyInput(t, n)))
-	write("store-company-"+strconv.Itoa(n)+".txt", score(t, storeInput(t, n)))
-	write("cloudsplaining.txt", score(t, cloudsplaining(t))) // skips without the datasets
+	write("company-"+strconv.Itoa(n)+".txt", scoreAll(t, companyInput(t, n)))
+	write("store-company-"+strconv.Itoa(n)+".txt", scoreAll(t, storeInput(t, n)))
+	write("cloudsplaining.txt", scoreAll(t, cloudsplaining(t))) // skips without the datasets
+}
+
+// scoreAll scores in with the default policy, keeping every item's facts.
+func scoreAll(t testing.TB, in *risk.Input) *risk.Result {
+	t.Helper()
+	pol, err := risk.DefaultPolicy()
+	require.NoError(t, err)
+	sc, err := risk.NewScorer(pol, risk.WithAllFacts())
+	require.NoError(t, err)
+	res, err := sc.Score(context.Background(), in)
+	require.NoError(t, err)
+	require.Zero(t, res.RuleErrors, res.FirstRuleError)
+	return res
 }
 
 func cloudsplaining(t *testing.T) *risk.Input {
@@ -124,8 +138,21 @@ func TestScoreGolden(t *testing.T) {
 	pol := sha256.Sum256(risk.DefaultPolicyBytes())
 	head := fmt.Sprintf("generator %s\npolicy %s\nidentities %d\n", synth.GeneratorVersion,
 		hex.EncodeToString(pol[:8]), goldenIdentities)
-	res := score(t, companyInput(t, goldenIdentities))
+	in := companyInput(t, goldenIdentities)
+	res := scoreAll(t, in)
 	got := head + fmt.Sprintf("items %d\ndigest %s\n", len(res.Assessments), dumpDigest(t, res))
+	// By default only assessments with a hit keep their facts; nothing else
+	// differs.
+	lean := score(t, in)
+	require.Len(t, lean.Assessments, len(res.Assessments))
+	for i := range res.Assessments {
+		a := res.Assessments[i]
+		if len(a.Hits) == 0 {
+			require.Nil(t, lean.Assessments[i].Facts, a.Item.ID)
+			a.Facts = nil
+		}
+		require.Equal(t, a, lean.Assessments[i], a.Item.ID)
+	}
 	path := filepath.Join("testdata", "score-golden.txt")
 	if *updateGolden {
 		require.NoError(t, os.MkdirAll("testdata", 0o755))

@@ -58,7 +58,11 @@ type Assessment struct {
 	Contributions []Contribution `json:"contributions"`
 	// Score is the deterministic score: the sum of Contributions.
 	Score float64 `json:"score"`
-	// Facts is what the rules saw (for explanations and the LLM).
+	// Facts is what the rules saw (for explanations, reviewers and the
+	// LLM). It is kept on assessments with at least one hit, nil on the
+	// others unless the scorer was made WithAllFacts: a map of some 60 facts
+	// is about 4 KB, and most elements of a large graph fire no rule (at
+	// 100,000 identities, over a million assessments).
 	Facts map[string]any `json:"-"`
 }
 
@@ -78,17 +82,26 @@ type compiledRule struct {
 
 // Scorer evaluates a policy over a graph.
 type Scorer struct {
-	policy  *Policy
-	rules   []compiledRule
-	params  map[string]any
-	workers int
+	policy   *Policy
+	rules    []compiledRule
+	params   map[string]any
+	workers  int
+	allFacts bool
 }
+
+// factCount sizes the map of itemFacts: it sets 54 facts, and a Go map
+// holds up to 56 in its 64-slot table.
+const factCount = 56
 
 // ScorerOption configures a Scorer.
 type ScorerOption func(*Scorer)
 
 // WithWorkers sets how many goroutines compute blast radii (default GOMAXPROCS).
 func WithWorkers(n int) ScorerOption { return func(s *Scorer) { s.workers = max(1, n) } }
+
+// WithAllFacts keeps Assessment.Facts on every assessment, not only on
+// those with a hit.
+func WithAllFacts() ScorerOption { return func(s *Scorer) { s.allFacts = true } }
 
 // NewScorer compiles the policy's CEL expressions.
 func NewScorer(p *Policy, opts ...ScorerOption) (*Scorer, error) {
@@ -217,10 +230,22 @@ func (s *Scorer) Score(ctx context.Context, in *Input) (*Result, error) {
 
 	res := &Result{AsOf: ex.asOf, Assessments: make([]Assessment, len(items))}
 	var mu sync.Mutex
+	// The facts of an assessment with no hit are dropped (unless
+	// WithAllFacts), and their map serves the next item.
+	var maps sync.Pool
 	if err := s.parallel(ctx, len(items), func(k int) {
 		i := items[k]
-		facts := ex.itemFacts(i, unusual[i], rare[i])
+		m, _ := maps.Get().(map[string]any)
+		if m == nil {
+			m = make(map[string]any, factCount)
+		}
+		facts := ex.itemFacts(m, i, unusual[i], rare[i])
 		a, errs := s.assess(x, i, facts)
+		if len(a.Hits) == 0 && !s.allFacts {
+			a.Facts = nil
+			clear(m)
+			maps.Put(m)
+		}
 		res.Assessments[k] = a
 		if len(errs) > 0 {
 			mu.Lock()
@@ -273,15 +298,13 @@ func (s *Scorer) parallel(ctx context.Context, n int, fn func(k int)) error {
 }
 
 // itemFacts builds the CEL view of node i.
-func (ex *extractor) itemFacts(i int32, unusual float64, rare string) map[string]any {
+func (ex *extractor) itemFacts(m map[string]any, i int32, unusual float64, rare string) map[string]any {
 	x := ex.x
 	n := &x.nodes[i]
 	f := &ex.facts[i]
 	r := &f.reach
-	m := map[string]any{
-		"id": n.ID, "kind": n.Kind.String(), "subkind": n.Subkind, "name": n.Name, "source": n.Source,
-		"props": propsOrEmpty(n.Props),
-	}
+	m["id"], m["kind"], m["subkind"], m["name"], m["source"] = n.ID, n.Kind.String(), n.Subkind, n.Name, n.Source
+	m["props"] = propsOrEmpty(n.Props)
 	// Identity.
 	identityID, identityStatus := "", ""
 	var accounts []string
@@ -351,7 +374,7 @@ func (ex *extractor) itemFacts(i int32, unusual float64, rare string) map[string
 		if e.Kind != graph.EdgeCanAssume {
 			continue
 		}
-		if len(e.Conditions) == 0 {
+		if len(x.lists.at(e.attr).conditions) == 0 {
 			assumeOpen = true
 		}
 		if len(assumes) < 10 {
