@@ -28,16 +28,14 @@ func (c credFact) value() map[string]any {
 
 // reachFacts are what projection.BlastRadius says of one principal.
 type reachFacts struct {
+	root       int32 // whose blast radius it is (a credential's is its account's)
 	tier       graph.Privilege
+	topSens    graph.Sensitivity // the highest sensitivity reached at tier
 	maxSens    graph.Sensitivity
 	resources  int
 	adminRes   int
 	weighted   float64
 	principals int
-	escToAdmin bool
-	// adminDirect: the admin witness uses no CAN_ASSUME, ESCALATES or DELEGATES step.
-	adminDirect bool
-	topPath     string
 }
 
 // nodeFacts are the facts of one node that rules and features read.
@@ -62,17 +60,22 @@ type nodeFacts struct {
 
 // extractor computes facts over an index.
 type extractor struct {
-	x        *index
-	reach    *reachIndex
-	snap     *projection.Snapshot
-	asOf     time.Time
-	policy   *Policy
-	hrKnown  bool
-	hasHR    []bool // by identity position: has an HR record
-	awsAccts map[string]bool
-	byEmail  map[string]int32 // identity by email key
-	facts    []nodeFacts      // by node position (zero for non-items)
-	isItem   []bool
+	x       *index
+	reach   *reachIndex
+	wit     []witnessFacts // by node position, set once through witOnce
+	witOnce []sync.Once
+	// eagerPaths: some rule's when may read admin_path or access_path, so
+	// every item's witness is needed before its rules run.
+	eagerPaths bool
+	snap       *projection.Snapshot
+	asOf       time.Time
+	policy     *Policy
+	hrKnown    bool
+	hasHR      []bool // by identity position: has an HR record
+	awsAccts   map[string]bool
+	byEmail    map[string]int32 // identity by email key
+	facts      []nodeFacts      // by node position (zero for non-items)
+	isItem     []bool
 	// clientGrants counts the grants of each OAuth client (by client_id).
 	clientGrants map[string]int
 	matchMu      sync.Mutex        // guards matchBuf: scoring workers share the extractor
@@ -118,6 +121,8 @@ var awsRootRE = regexp.MustCompile(`^arn:aws:iam::(\d{12}):root$`)
 func (ex *extractor) prepare() {
 	x := ex.x
 	ex.facts = make([]nodeFacts, len(x.nodes))
+	ex.wit = make([]witnessFacts, len(x.nodes))
+	ex.witOnce = make([]sync.Once, len(x.nodes))
 	ex.isItem = make([]bool, len(x.nodes))
 	ex.hasHR = make([]bool, len(x.nodes))
 	ex.awsAccts = map[string]bool{}

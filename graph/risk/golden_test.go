@@ -167,3 +167,28 @@ func TestScoreGolden(t *testing.T) {
 	require.Equal(t, string(raw), got, "the scores of the %d-identity company changed; if that is meant "+
 		"(a rule, fact or feature changed), rerun with -update-golden", goldenIdentities)
 }
+
+// A rule whose when reads a path sees it before it fires: the witnesses
+// are then computed before the rules run.
+func TestWhenReadsPath(t *testing.T) {
+	pol, err := risk.ParsePolicy("paths.yaml", []byte(`version: 1
+name: paths
+rules:
+  - id: has-access-path
+    title: reaches something
+    severity: low
+    weight: 1
+    when: size(item.access_path) > 0 && item.privilege_tier < 3
+    evidence: item.access_path
+`))
+	require.NoError(t, err)
+	sc, err := risk.NewScorer(pol)
+	require.NoError(t, err)
+	res, err := sc.Score(context.Background(), smallGraph("pat"))
+	require.NoError(t, err)
+	require.Zero(t, res.RuleErrors, res.FirstRuleError)
+	role := find(res, "arn:aws:iam::111111111111:role/open")
+	require.NotNil(t, role)
+	require.Equal(t, []string{"has-access-path"}, rules(role))
+	require.Equal(t, []string{"arn:aws:iam::111111111111:role/open -ACCESS(write)-> bucket"}, role.Hits[0].Evidence)
+}

@@ -1,6 +1,7 @@
 package risk
 
 import (
+	"regexp"
 	"strings"
 	"sync"
 
@@ -160,18 +161,15 @@ func (ri *reachIndex) before(a int32, pa graph.Privilege, b int32, pb graph.Priv
 	return strings.Compare(ri.ids[a], ri.ids[b]) < 0
 }
 
-// reachOf computes the blast-radius facts of node i: the counts from a walk,
-// the witness of the first reach (highest tier, then sensitivity, then ID)
-// from the projection, asked for only the reaches at that tier and
-// sensitivity, which leaves the first one and its witness as they are in
-// the full answer.
+// reachOf computes the blast-radius counts of node i from a walk. The
+// witness path of its first reach (witness) is asked of the projection
+// only when something reads it.
 func (ex *extractor) reachOf(i int32) reachFacts {
-	var rf reachFacts
+	rf := reachFacts{root: i}
 	ri := ex.reach
 	w := ri.get()
 	ri.walk(w, i)
 	rf.principals = len(w.queue)
-	topSens := graph.Sensitivity(0)
 	for _, r := range w.touched {
 		p, s := w.top[r], ri.sens[r]
 		if p == graph.PrivNone {
@@ -179,9 +177,9 @@ func (ex *extractor) reachOf(i int32) reachFacts {
 		}
 		rf.resources++
 		if p > rf.tier {
-			rf.tier, topSens = p, s
-		} else if p == rf.tier && s > topSens {
-			topSens = s
+			rf.tier, rf.topSens = p, s
+		} else if p == rf.tier && s > rf.topSens {
+			rf.topSens = s
 		}
 		if s > rf.maxSens {
 			rf.maxSens = s
@@ -194,27 +192,66 @@ func (ex *extractor) reachOf(i int32) reachFacts {
 		}
 	}
 	ri.put(w)
-	if rf.resources == 0 {
-		return rf
-	}
-	res, err := ex.snap.BlastRadius(projection.BlastRadiusQuery{From: ex.x.nodes[i].ID,
-		MinPrivilege: rf.tier, MinSensitivity: topSens, Witnesses: projection.Window{Offset: 0, Limit: 1}})
-	if err != nil || res == nil || len(res.Reaches) == 0 {
-		return reachFacts{}
-	}
-	r := &res.Reaches[0]
-	p := r.Privilege
-	rf.topPath = renderPath(&r.Witness)
-	rf.escToAdmin = p == graph.PrivAdmin && r.Witness.Escalation
-	rf.adminDirect = p == graph.PrivAdmin && !r.Witness.Conditional
-	for _, st := range r.Witness.Steps {
-		switch st.Kind {
-		case graph.EdgeCanAssume, graph.EdgeEscalates, graph.EdgeDelegates:
-			rf.adminDirect = false
-		}
-	}
 	return rf
 }
+
+// witnessFacts are what the witness of a principal's first reach says.
+type witnessFacts struct {
+	topPath    string
+	escToAdmin bool
+	// adminDirect: the admin witness uses no CAN_ASSUME, ESCALATES or DELEGATES step.
+	adminDirect bool
+}
+
+// witness returns the witness facts of rf (computed once per principal):
+// the first reach of the full blast radius (highest tier, then
+// sensitivity, then ID) and its witness, from the projection asked for only
+// the reaches at that tier and sensitivity, which leaves the first one and
+// its witness as they are in the full answer.
+func (ex *extractor) witness(rf *reachFacts) witnessFacts {
+	if rf.resources == 0 || rf.root < 0 {
+		return witnessFacts{}
+	}
+	root := rf.root
+	ex.witOnce[root].Do(func() {
+		res, err := ex.snap.BlastRadius(projection.BlastRadiusQuery{From: ex.x.nodes[root].ID,
+			MinPrivilege: rf.tier, MinSensitivity: rf.topSens, Witnesses: projection.Window{Offset: 0, Limit: 1}})
+		if err != nil || res == nil || len(res.Reaches) == 0 {
+			return // cannot happen: the snapshot holds the same graph
+		}
+		r := &res.Reaches[0]
+		p := r.Privilege
+		wf := witnessFacts{topPath: renderPath(&r.Witness), escToAdmin: p == graph.PrivAdmin && r.Witness.Escalation,
+			adminDirect: p == graph.PrivAdmin && !r.Witness.Conditional}
+		for _, st := range r.Witness.Steps {
+			switch st.Kind {
+			case graph.EdgeCanAssume, graph.EdgeEscalates, graph.EdgeDelegates:
+				wf.adminDirect = false
+			}
+		}
+		ex.wit[root] = wf
+	})
+	return ex.wit[root]
+}
+
+// readsPaths reports whether a CEL expression may read item.admin_path or
+// item.access_path: it names one of them, or uses item other than as
+// item.<field> (item['x'], a macro over item, item passed whole).
+func readsPaths(src string) bool {
+	for _, loc := range itemRefRE.FindAllStringSubmatchIndex(src, -1) {
+		if loc[2] < 0 {
+			return true
+		}
+		switch src[loc[2]:loc[3]] {
+		case "admin_path", "access_path":
+			return true
+		}
+	}
+	return false
+}
+
+// itemRefRE matches each use of item, with the field it selects if any.
+var itemRefRE = regexp.MustCompile(`\bitem\b(?:\s*\.\s*([A-Za-z_][A-Za-z0-9_]*))?`)
 
 // agentExcess compares the reach of agent a with that of person p (-1: no
 // such person, who then reaches nothing), resource by resource: a resource

@@ -14,6 +14,7 @@ import (
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
+	"github.com/google/cel-go/interpreter"
 
 	"github.com/accessgraph/accessgraph/graph"
 )
@@ -87,6 +88,8 @@ type Scorer struct {
 	params   map[string]any
 	workers  int
 	allFacts bool
+	// whenReadsPaths: some rule's when may read admin_path or access_path.
+	whenReadsPaths bool
 }
 
 // factCount sizes the map of itemFacts: it sets 54 facts, and a Go map
@@ -130,6 +133,7 @@ func NewScorer(p *Policy, opts ...ScorerOption) (*Scorer, error) {
 		return prg, nil
 	}
 	for i, r := range p.Rules {
+		s.whenReadsPaths = s.whenReadsPaths || readsPaths(r.When)
 		cr := compiledRule{Rule: r}
 		if cr.when, err = compile(i, r, "when", r.When); err != nil {
 			return nil, err
@@ -183,7 +187,8 @@ type Result struct {
 func (s *Scorer) Score(ctx context.Context, in *Input) (*Result, error) {
 	start := time.Now()
 	x := newIndex(in)
-	ex := &extractor{x: x, reach: newReachIndex(x), snap: in.Snapshot, asOf: in.AsOf, policy: s.policy}
+	ex := &extractor{x: x, reach: newReachIndex(x), snap: in.Snapshot, asOf: in.AsOf, policy: s.policy,
+		eagerPaths: s.whenReadsPaths}
 	if ex.asOf.IsZero() {
 		ex.asOf = x.asOf()
 	}
@@ -239,8 +244,13 @@ func (s *Scorer) Score(ctx context.Context, in *Input) (*Result, error) {
 		if m == nil {
 			m = make(map[string]any, factCount)
 		}
-		facts := ex.itemFacts(m, i, unusual[i], rare[i])
-		a, errs := s.assess(x, i, facts)
+		facts, pending := ex.itemFacts(m, i, unusual[i], rare[i])
+		fill := func() {
+			if pending {
+				ex.fillPaths(facts, &ex.facts[i].reach)
+			}
+		}
+		a, errs := s.assess(x, i, facts, fill)
 		if len(a.Hits) == 0 && !s.allFacts {
 			a.Facts = nil
 			clear(m)
@@ -298,7 +308,10 @@ func (s *Scorer) parallel(ctx context.Context, n int, fn func(k int)) error {
 }
 
 // itemFacts builds the CEL view of node i.
-func (ex *extractor) itemFacts(m map[string]any, i int32, unusual float64, rare string) map[string]any {
+//
+// pending reports that admin_path and access_path are placeholders that
+// fillPaths must set before anything but a rule's when reads them.
+func (ex *extractor) itemFacts(m map[string]any, i int32, unusual float64, rare string) (_ map[string]any, pending bool) {
 	x := ex.x
 	n := &x.nodes[i]
 	f := &ex.facts[i]
@@ -387,17 +400,21 @@ func (ex *extractor) itemFacts(m map[string]any, i int32, unusual float64, rare 
 	// Reach.
 	m["privilege_tier"], m["max_sensitivity"] = int(r.tier), int(r.maxSens)
 	m["blast_resources"], m["admin_resources"], m["blast_weighted"] = r.resources, r.adminRes, r.weighted
-	m["escalation_paths"], m["escalates_to_admin"] = f.escalations, r.escToAdmin
+	// escalates_to_admin needs the witness of an admin's first reach; the
+	// paths wait for a hit (fillPaths) unless a rule's when may read them.
+	esc := false
+	if r.tier == graph.PrivAdmin {
+		esc = ex.witness(r).escToAdmin
+	}
+	m["escalation_paths"], m["escalates_to_admin"] = f.escalations, esc
 	m["admin_direct"] = f.standing == graph.PrivAdmin
 	m["standing_tier"] = int(f.standing)
-	var adminPath, accessPath []string
-	if r.topPath != "" {
-		accessPath = []string{r.topPath}
-		if r.tier == graph.PrivAdmin {
-			adminPath = accessPath
-		}
+	pending = r.resources > 0 && !ex.eagerPaths && r.tier != graph.PrivAdmin
+	if pending {
+		m["admin_path"], m["access_path"] = emptyList, emptyList
+	} else {
+		ex.fillPaths(m, r)
 	}
-	m["admin_path"], m["access_path"] = strs(adminPath), strs(accessPath)
 
 	// Credentials.
 	creds := make([]any, 0, len(f.creds))
@@ -467,8 +484,24 @@ func (ex *extractor) itemFacts(m map[string]any, i int32, unusual float64, rare 
 	m["actions"] = actions
 	m["toxic_pairs"] = strs(ex.toxicPairs(f))
 	m["peer_unusualness"], m["rare_holding"] = unusual, rare
-	return m
+	return m, pending
 }
+
+// fillPaths sets the admin_path and access_path facts from the witness of
+// r's first reach.
+func (ex *extractor) fillPaths(m map[string]any, r *reachFacts) {
+	var adminPath, accessPath []string
+	if p := ex.witness(r).topPath; p != "" {
+		accessPath = []string{p}
+		if r.tier == graph.PrivAdmin {
+			adminPath = accessPath
+		}
+	}
+	m["admin_path"], m["access_path"] = strs(adminPath), strs(accessPath)
+}
+
+// emptyList is the placeholder of a pending path fact.
+var emptyList = []string{}
 
 func strs(s []string) []string {
 	if s == nil {
@@ -484,25 +517,51 @@ func propsOrEmpty(p map[string]string) map[string]string {
 	return p
 }
 
-// assess evaluates the rules and features of one item.
-func (s *Scorer) assess(x *index, i int32, facts map[string]any) (Assessment, []string) {
+// assess evaluates the rules and features of one item. fill completes the
+// facts that only a rule's evidence or the kept facts read; it runs once
+// the whens have fired at least one rule (or when every item's facts are
+// kept).
+func (s *Scorer) assess(x *index, i int32, facts map[string]any, fill func()) (Assessment, []string) {
 	n := &x.nodes[i]
 	a := Assessment{Item: Item{ID: n.ID, Kind: n.Kind, Subkind: n.Subkind, Name: n.Name, Source: n.Source},
 		Facts: facts, Subject: n.ID}
 	if id, _ := facts["identity_id"].(string); id != "" {
 		a.Subject = id
 	}
-	act := map[string]any{"item": facts, "params": s.params}
-	var errs []string
-	for _, r := range s.rules {
+	act := &activation{item: facts, params: s.params}
+	// The whens first, then the evidence of the rules that fired; errors
+	// are reported in rule order as if each evidence followed its when.
+	var fired []int
+	var whenErr map[int]string
+	for k := range s.rules {
+		r := &s.rules[k]
 		v, _, err := r.when.Eval(act)
 		if err != nil {
-			errs = append(errs, fmt.Sprintf("rule %s on %s: %v", r.ID, n.ID, err))
+			if whenErr == nil {
+				whenErr = map[int]string{}
+			}
+			whenErr[k] = fmt.Sprintf("rule %s on %s: %v", r.ID, n.ID, err)
 			continue
 		}
-		if v != types.True {
+		if v == types.True {
+			fired = append(fired, k)
+		}
+	}
+	if len(fired) > 0 || s.allFacts {
+		fill()
+	}
+	var errs []string
+	next := 0 // into fired
+	for k := range s.rules {
+		if e, ok := whenErr[k]; ok {
+			errs = append(errs, e)
 			continue
 		}
+		if next >= len(fired) || fired[next] != k {
+			continue
+		}
+		next++
+		r := &s.rules[k]
 		h := Hit{Rule: r.ID, Title: r.Title, Severity: r.Severity, Weight: r.Weight}
 		if r.evidence != nil {
 			ev, _, err := r.evidence.Eval(act)
@@ -549,6 +608,23 @@ func (s *Scorer) assess(x *index, i int32, facts map[string]any) (Assessment, []
 	a.Score = round2(a.Score)
 	return a, errs
 }
+
+// activation is what a rule sees: item and params.
+type activation struct {
+	item, params any
+}
+
+func (a *activation) ResolveName(name string) (any, bool) {
+	switch name {
+	case "item":
+		return a.item, true
+	case "params":
+		return a.params, true
+	}
+	return nil, false
+}
+
+func (a *activation) Parent() interpreter.Activation { return nil }
 
 func round2(v float64) float64 { return float64(int64(v*100+0.5)) / 100 }
 
