@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -215,9 +216,22 @@ func limitBody(n int64) gin.HandlerFunc {
 
 // requireToken checks "Authorization: Bearer <token>" in constant time when
 // a token is configured.
+//
+// Without a token the server only listens on loopback (the CLI refuses
+// anything else), and then the Host header must name a loopback host too: a
+// web page whose DNS name was rebound to 127.0.0.1 sends its own name as the
+// Host, and would otherwise read the whole access graph from a browser on
+// the analyst's machine.
 func requireToken(token string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if token == "" {
+			if !loopbackHost(c.Request.Host) {
+				c.AbortWithStatusJSON(http.StatusForbidden, errorBody(fmt.Sprintf(
+					"Host %q is not a loopback name: without an API token this server answers only requests "+
+						"addressed to localhost, 127.0.0.1 or [::1] (set ACCESSGRAPH_API_TOKEN to serve other names)",
+					c.Request.Host), "FORBIDDEN_HOST"))
+				return
+			}
 			c.Next()
 			return
 		}
@@ -230,6 +244,20 @@ func requireToken(token string) gin.HandlerFunc {
 		}
 		c.Next()
 	}
+}
+
+// loopbackHost reports whether a Host header (name or address, with or
+// without a port) names this machine's loopback interface.
+func loopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // errorBody is a GraphQL-shaped error response for transport failures.

@@ -349,6 +349,41 @@ func TestAPIToken(t *testing.T) {
 	require.Contains(t, body, "mutations need an API token")
 }
 
+// Without a token, a request addressed to a name other than loopback (a
+// DNS-rebinding page) is refused; with a token any Host is served.
+func TestHostCheckWithoutToken(t *testing.T) {
+	r := fixtureResolver(t)
+	post := func(srvURL, host, auth string) (int, string) {
+		req, _ := http.NewRequest(http.MethodPost, srvURL+"/graphql",
+			strings.NewReader(`{"query":"{ snapshot { nodes } }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		if host != "" {
+			req.Host = host
+		}
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	open := newServer(t, r, Options{})
+	for _, h := range []string{"", "localhost:8080", "LOCALHOST", "127.0.0.1", "127.0.0.2:80", "[::1]:8080"} {
+		code, body := post(open.URL, h, "")
+		require.Equal(t, http.StatusOK, code, "Host %q: %s", h, body)
+	}
+	for _, h := range []string{"evil.example", "evil.example:8080", "10.0.0.1", "localhost.evil.example"} {
+		code, body := post(open.URL, h, "")
+		require.Equal(t, http.StatusForbidden, code, "Host %q", h)
+		require.Contains(t, body, "FORBIDDEN_HOST")
+	}
+	tok := newServer(t, r, Options{Token: "s3cret-token-123456"})
+	code, body := post(tok.URL, "accessgraph.example.com", "Bearer s3cret-token-123456")
+	require.Equal(t, http.StatusOK, code, body)
+}
+
 // manyAnalyses is one operation asking for n blast radii under aliases.
 func manyAnalyses(n int) string {
 	var b strings.Builder

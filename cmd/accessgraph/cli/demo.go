@@ -12,6 +12,7 @@ import (
 
 	"github.com/accessgraph/accessgraph/graph"
 	"github.com/accessgraph/accessgraph/graph/bench"
+	"github.com/accessgraph/accessgraph/graph/embedded"
 	"github.com/accessgraph/accessgraph/graph/projection"
 	"github.com/accessgraph/accessgraph/ingest/aws"
 	"github.com/accessgraph/accessgraph/ingest/synth"
@@ -95,11 +96,17 @@ through the real connectors into an embedded store, and serve the GraphQL API wi
 GraphiQL at the root. Nothing else to install or start.
 
 Unless --store is given, the demo uses its own store folder (<default store>/demo),
-rewritten on every run.`,
+cleared and rewritten on every run; ACCESSGRAPH_STORE, which names your real
+store, is ignored. With --store the synthetic company is synced into that store
+beside whatever it holds (a smaller company replaces a larger one).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if !cmd.Flags().Changed("store") && os.Getenv(EnvStore) == "" {
+			g.allowShrink = true // the demo replaces its own synthetic sources
+			if !cmd.Flags().Changed("store") {
 				g.storeDir = filepath.Join(defaultStoreDir(), "demo")
+				if err := g.clearDemoStore(cmd.Context()); err != nil {
+					return err
+				}
 			}
 			return g.demo(cmd.Context(), cmd.OutOrStdout(), f, sf, noServe)
 		},
@@ -108,6 +115,33 @@ rewritten on every run.`,
 	sf.register(cmd)
 	cmd.Flags().BoolVar(&noServe, "no-serve", false, "ingest, print a sample answer and exit")
 	return cmd
+}
+
+// clearDemoStore removes the demo's own store folder so each demo starts
+// empty. It opens the store first, so a demo still serving from the folder
+// is reported (the store is locked) rather than pulled from under it.
+func (g *globals) clearDemoStore(ctx context.Context) error {
+	if g.neo4j.uri != "" {
+		return nil // the demo ingests into Neo4j; nothing of ours to clear
+	}
+	if _, err := os.Stat(g.storeDir); os.IsNotExist(err) {
+		return nil
+	}
+	st, err := embedded.Open(g.storeDir, embedded.Options{Logger: g.log})
+	if err != nil {
+		return fmt.Errorf("demo store %s: %w", g.storeDir, err)
+	}
+	if err := ctx.Err(); err != nil {
+		_ = st.Close()
+		return err
+	}
+	if err := st.Close(); err != nil {
+		return fmt.Errorf("demo store %s: close: %w", g.storeDir, err)
+	}
+	if err := os.RemoveAll(g.storeDir); err != nil {
+		return fmt.Errorf("clear demo store %s: %w", g.storeDir, err)
+	}
+	return nil
 }
 
 func (g *globals) demo(ctx context.Context, out io.Writer, f genFlags, sf serveFlags, noServe bool) error {
