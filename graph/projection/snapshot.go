@@ -14,8 +14,16 @@ import (
 	"github.com/accessgraph/accessgraph/graph"
 )
 
-// versions numbers snapshots process-wide so cursors can tell them apart.
-var versions atomic.Uint64
+// versions numbers snapshots so cursors can tell them apart, across
+// processes too: the count starts at the process's start time in
+// microseconds (about 1.8e15, within the 2^53 a JavaScript client reads
+// exactly), so a cursor kept from a server that has since restarted on a
+// re-ingested store names a version no later snapshot has.
+var versions = func() *atomic.Uint64 {
+	v := new(atomic.Uint64)
+	v.Store(uint64(time.Now().UnixMicro()))
+	return v
+}()
 
 // Snapshot is an immutable in-memory projection of the graph in compact
 // arrays (compressed sparse rows in both directions). It is safe for
