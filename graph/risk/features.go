@@ -36,6 +36,9 @@ type reachFacts struct {
 	adminRes   int
 	weighted   float64
 	principals int
+	// mayEscalate: a principal it acts as has an ESCALATES edge. Without
+	// one no path from it escalates, and escalates_to_admin needs no witness.
+	mayEscalate bool
 }
 
 // nodeFacts are the facts of one node that rules and features read.

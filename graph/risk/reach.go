@@ -29,13 +29,14 @@ type reachIndex struct {
 	accPriv                  []graph.Privilege
 	sens                     []graph.Sensitivity
 	ids                      []string
+	escalates                []bool    // the node has an ESCALATES out-edge
 	pool                     sync.Pool // of *reachWS
 }
 
 func newReachIndex(x *index) *reachIndex {
 	n := len(x.nodes)
 	ri := &reachIndex{travOff: make([]uint32, n+1), accOff: make([]uint32, n+1), contOff: make([]uint32, n+1),
-		sens: make([]graph.Sensitivity, n), ids: make([]string, n)}
+		sens: make([]graph.Sensitivity, n), ids: make([]string, n), escalates: make([]bool, n)}
 	for u := range n {
 		ri.sens[u], ri.ids[u] = x.nodes[u].Sensitivity, x.nodes[u].ID
 		var t, a, c uint32
@@ -43,6 +44,9 @@ func newReachIndex(x *index) *reachIndex {
 			switch k := x.edges[ei].Kind; {
 			case k.Traversal():
 				t++
+				if k == graph.EdgeEscalates {
+					ri.escalates[u] = true
+				}
 			case k.Terminal():
 				a++
 			case k.Containment():
@@ -84,6 +88,7 @@ type reachWS struct {
 	seen, rstamp []uint32
 	top          []graph.Privilege // best tier reaching a resource
 	queue        []int32           // the principals the root acts as, in BFS order
+	escalates    bool              // one of them has an ESCALATES edge
 	work         []int32
 	touched      []int32 // resources offered any tier
 }
@@ -105,8 +110,10 @@ func (ri *reachIndex) walk(w *reachWS, root int32) {
 	ep := w.epoch
 	w.queue = append(w.queue[:0], root)
 	w.seen[root] = ep
+	w.escalates = false
 	for qi := 0; qi < len(w.queue); qi++ {
 		u := w.queue[qi]
+		w.escalates = w.escalates || ri.escalates[u]
 		for _, v := range ri.trav[ri.travOff[u]:ri.travOff[u+1]] {
 			if w.seen[v] != ep {
 				w.seen[v] = ep
@@ -169,7 +176,7 @@ func (ex *extractor) reachOf(i int32) reachFacts {
 	ri := ex.reach
 	w := ri.get()
 	ri.walk(w, i)
-	rf.principals = len(w.queue)
+	rf.principals, rf.mayEscalate = len(w.queue), w.escalates
 	for _, r := range w.touched {
 		p, s := w.top[r], ri.sens[r]
 		if p == graph.PrivNone {

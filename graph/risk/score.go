@@ -400,16 +400,17 @@ func (ex *extractor) itemFacts(m map[string]any, i int32, unusual float64, rare 
 	// Reach.
 	m["privilege_tier"], m["max_sensitivity"] = int(r.tier), int(r.maxSens)
 	m["blast_resources"], m["admin_resources"], m["blast_weighted"] = r.resources, r.adminRes, r.weighted
-	// escalates_to_admin needs the witness of an admin's first reach; the
-	// paths wait for a hit (fillPaths) unless a rule's when may read them.
+	// escalates_to_admin needs the witness of an admin's first reach when
+	// an escalation is possible at all; the paths wait for a hit
+	// (fillPaths) unless a rule's when may read them.
 	esc := false
-	if r.tier == graph.PrivAdmin {
+	if r.tier == graph.PrivAdmin && r.mayEscalate {
 		esc = ex.witness(r).escToAdmin
 	}
 	m["escalation_paths"], m["escalates_to_admin"] = f.escalations, esc
 	m["admin_direct"] = f.standing == graph.PrivAdmin
 	m["standing_tier"] = int(f.standing)
-	pending = r.resources > 0 && !ex.eagerPaths && r.tier != graph.PrivAdmin
+	pending = r.resources > 0 && !ex.eagerPaths
 	if pending {
 		m["admin_path"], m["access_path"] = emptyList, emptyList
 	} else {
