@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/accessgraph/accessgraph/graph"
+	"github.com/accessgraph/accessgraph/ingest/jsonerr"
 )
 
 // Options configures ParseExport.
@@ -274,6 +275,22 @@ func Parse(opt Options, files ...File) (*graph.Batch, *Report, error) {
 	return b, rep, nil
 }
 
+// notSharpHound says what a collection file looks like, for a file of
+// another kind.
+const notSharpHound = `this is not a SharpHound v5/v6 collection file ` +
+	`({"data":[...],"meta":{"type":"users","count":N,"version":6}}, one per object type, ` +
+	`as SharpHound for BloodHound CE writes them)`
+
+// prefixPath joins a JSON path inside an element to the element's own
+// path ("data[3]: Properties.enabled: ...", not "data[3]: the top-level value").
+func prefixPath(err error) error {
+	var te *jsonerr.TypeError
+	if errors.As(err, &te) && te.Path == "" {
+		return fmt.Errorf("found %s, expected %s", te.Found, te.Expected)
+	}
+	return err
+}
+
 // readFile decodes and validates one collection file.
 func readFile(f File, rep *Report, log *slog.Logger) ([]*object, error) {
 	data, err := io.ReadAll(f.R)
@@ -282,12 +299,18 @@ func readFile(f File, rep *Report, log *slog.Logger) ([]*object, error) {
 	}
 	var c collection
 	if err := json.Unmarshal(data, &c); err != nil {
-		return nil, fmt.Errorf("%s: invalid JSON: %w", f.Name, err)
+		if jsonerr.IsSyntax(err) {
+			return nil, fmt.Errorf("%s: %w", f.Name, jsonerr.Explain(data, err))
+		}
+		return nil, fmt.Errorf("%s: %w: %s", f.Name, jsonerr.Explain(data, err), notSharpHound)
 	}
 	if c.Meta == nil {
-		return nil, fmt.Errorf("%s: meta: missing (want a SharpHound file {\"data\":[...],\"meta\":{\"type\":...}})", f.Name)
+		return nil, fmt.Errorf("%s: meta: missing: %s", f.Name, notSharpHound)
 	}
 	typ := strings.ToLower(c.Meta.Type)
+	if typ == "" {
+		return nil, fmt.Errorf("%s: meta.type: missing: %s", f.Name, notSharpHound)
+	}
 	if !mapped[typ] && !skipped[typ] {
 		return nil, fmt.Errorf("%s: meta.type: unknown collection type %q (want one of %s)", f.Name, c.Meta.Type,
 			strings.Join(slices.Sorted(maps.Keys(mapped)), ", "))
@@ -314,7 +337,7 @@ func readFile(f File, rep *Report, log *slog.Logger) ([]*object, error) {
 		at := fmt.Sprintf("%s: data[%d]", f.Name, i)
 		var o object
 		if err := json.Unmarshal(raw, &o); err != nil {
-			return nil, fmt.Errorf("%s: %w", at, err)
+			return nil, fmt.Errorf("%s: %w", at, prefixPath(jsonerr.Explain(nil, err)))
 		}
 		o.typ, o.at = typ, at
 		if err := o.validate(); err != nil {

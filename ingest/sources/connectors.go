@@ -95,7 +95,7 @@ func readGitHub(ctx context.Context, src *config.Source, opt Options) ([]*graph.
 func readAD(_ context.Context, src *config.Source, _ Options) ([]*graph.Batch, error) {
 	paths, err := expandDirs(src.Paths, ".json", ".zip")
 	if err != nil {
-		return nil, fmt.Errorf("source %s: %w", src.Name, err)
+		return nil, sourceErr(src, err)
 	}
 	b, err := ad.ParseExport(ad.Options{Domain: src.Options["domain"]}, paths...)
 	return one(src, b, err)
@@ -150,7 +150,7 @@ func readHR(_ context.Context, src *config.Source, _ Options) ([]*graph.Batch, e
 	for _, p := range src.Paths {
 		b, err := hr.ParseFile(hr.Options{Name: orDefault(src.Options["name"], src.Name)}, p)
 		if err != nil {
-			return nil, fmt.Errorf("source %s: %w", src.Name, err)
+			return nil, sourceErr(src, err)
 		}
 		out = append(out, b)
 	}

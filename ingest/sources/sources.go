@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/accessgraph/accessgraph/graph"
@@ -60,12 +61,12 @@ func eachFile(src *config.Source, fn func(path string, f *os.File) (*graph.Batch
 	for _, p := range src.Paths {
 		f, err := os.Open(p)
 		if err != nil {
-			return nil, fmt.Errorf("source %s: %w", src.Name, err)
+			return nil, sourceErr(src, err)
 		}
 		b, err := fn(p, f)
 		_ = f.Close()
 		if err != nil {
-			return nil, fmt.Errorf("source %s: %w", src.Name, err)
+			return nil, sourceErr(src, err)
 		}
 		out = append(out, b)
 	}
@@ -88,7 +89,7 @@ func readK8s(_ context.Context, src *config.Source, _ Options) ([]*graph.Batch, 
 	b, err := k8s.ParseFiles(k8s.Options{Cluster: src.Options["cluster"],
 		DefaultNamespace: src.Options["namespace"]}, src.Paths...)
 	if err != nil {
-		return nil, fmt.Errorf("source %s: %w", src.Name, err)
+		return nil, sourceErr(src, err)
 	}
 	return []*graph.Batch{b}, nil
 }
@@ -105,14 +106,14 @@ func client(src *config.Source, opt Options, base string,
 		return v, nil
 	}
 	if _, err := token(); err != nil {
-		return nil, fmt.Errorf("source %s: %w", src.Name, err)
+		return nil, sourceErr(src, err)
 	}
 	if auth == nil {
 		auth = bearer
 	}
 	c, err := httpapi.New(httpapi.Options{BaseURL: base, HTTPClient: opt.HTTPClient, Authorize: auth(token)})
 	if err != nil {
-		return nil, fmt.Errorf("source %s: %w", src.Name, err)
+		return nil, sourceErr(src, err)
 	}
 	return c, nil
 }
@@ -131,7 +132,28 @@ func bearer(token func() (string, error)) func(*http.Request) error {
 // one wraps a single batch, naming the source in an error.
 func one(src *config.Source, b *graph.Batch, err error) ([]*graph.Batch, error) {
 	if err != nil {
-		return nil, fmt.Errorf("source %s: %w", src.Name, err)
+		return nil, sourceErr(src, err)
 	}
 	return []*graph.Batch{b}, nil
+}
+
+// sourceError names the source an error came from.
+type sourceError struct {
+	msg string
+	err error
+}
+
+func (e *sourceError) Error() string { return e.msg }
+func (e *sourceError) Unwrap() error { return e.err }
+
+// sourceErr prefixes err with "source NAME: ". A connector names its kind
+// ("ad: ...") and a source from the command line is named after its kind,
+// so the name is said once: "source ad: users.json: ...", not
+// "source ad: ad: users.json: ...".
+func sourceErr(src *config.Source, err error) error {
+	msg := err.Error()
+	if src.Name != "" {
+		msg = strings.TrimPrefix(msg, src.Name+": ")
+	}
+	return &sourceError{msg: "source " + src.Name + ": " + msg, err: err}
 }

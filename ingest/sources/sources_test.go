@@ -92,3 +92,19 @@ func TestLiveTokenFromEnv(t *testing.T) {
 	require.Equal(t, "Bearer tok-123", auth)
 	require.Equal(t, "scim:idp", bs[0].Source)
 }
+
+// A source named after its kind (as on the command line) is named once in
+// an error, not "source ad: ad: ...", and the cause is still unwrapped.
+func TestErrorNamesSourceOnce(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "users.json")
+	require.NoError(t, os.WriteFile(p, []byte(`{"data":[`), 0o600))
+	fetch := Fetch(Options{})
+	_, err := fetch(context.Background(), &config.Source{Name: "ad", Kind: "ad", Paths: []string{p}})
+	require.ErrorContains(t, err, "source ad: "+p+": truncated JSON: input ends at byte 9 (line 1, column 10)")
+	require.NotContains(t, err.Error(), "ad: ad:")
+	_, err = fetch(context.Background(), &config.Source{Name: "corp", Kind: "ad", Paths: []string{p}})
+	require.ErrorContains(t, err, "source corp: ad: "+p+": truncated JSON")
+	_, err = fetch(context.Background(), &config.Source{Name: "scim", Kind: "scim", Paths: []string{p + ".absent"}})
+	require.ErrorIs(t, err, os.ErrNotExist)
+	require.NotContains(t, err.Error(), "scim: scim:")
+}
