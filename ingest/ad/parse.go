@@ -281,16 +281,6 @@ const notSharpHound = `this is not a SharpHound v5/v6 collection file ` +
 	`({"data":[...],"meta":{"type":"users","count":N,"version":6}}, one per object type, ` +
 	`as SharpHound for BloodHound CE writes them)`
 
-// prefixPath joins a JSON path inside an element to the element's own
-// path ("data[3]: Properties.enabled: ...", not "data[3]: the top-level value").
-func prefixPath(err error) error {
-	var te *jsonerr.TypeError
-	if errors.As(err, &te) && te.Path == "" {
-		return fmt.Errorf("found %s, expected %s", te.Found, te.Expected)
-	}
-	return err
-}
-
 // readFile decodes and validates one collection file.
 func readFile(f File, rep *Report, log *slog.Logger) ([]*object, error) {
 	data, err := io.ReadAll(f.R)
@@ -337,7 +327,7 @@ func readFile(f File, rep *Report, log *slog.Logger) ([]*object, error) {
 		at := fmt.Sprintf("%s: data[%d]", f.Name, i)
 		var o object
 		if err := json.Unmarshal(raw, &o); err != nil {
-			return nil, fmt.Errorf("%s: %w", at, prefixPath(jsonerr.Explain(nil, err)))
+			return nil, jsonerr.Element(at, err)
 		}
 		o.typ, o.at = typ, at
 		if err := o.validate(); err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/accessgraph/accessgraph/graph"
+	"github.com/accessgraph/accessgraph/ingest/jsonerr"
 )
 
 // Options configures ParseExport and Fetch.
@@ -140,7 +141,12 @@ func (d *data) readFile(p string) error {
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &top); err != nil {
-		return fmt.Errorf("%s: malformed JSON: %w: expected a bundle object or a Dev Proxy mocks file", p, err)
+		if jsonerr.IsSyntax(err) {
+			// Broken JSON, not JSON of another shape: say where it broke.
+			return fmt.Errorf("%s: %w", p, jsonerr.Explain(raw, err))
+		}
+		return fmt.Errorf("%s: %w: expected a bundle object (keys are API paths: users, groups, ...) "+
+			"or a Dev Proxy mocks file ({\"mocks\":[...]})", p, jsonerr.Explain(raw, err))
 	}
 	if m, ok := top["mocks"]; ok {
 		return d.readMocks(p, m)
@@ -188,7 +194,7 @@ type mock struct {
 func (d *data) readMocks(p string, raw json.RawMessage) error {
 	var mocks []mock
 	if err := json.Unmarshal(raw, &mocks); err != nil {
-		return fmt.Errorf("%s: mocks: %w: expected [{\"request\":{\"url\"},\"response\":{\"body\"}}]", p, err)
+		return fmt.Errorf("%w: expected [{\"request\":{\"url\"},\"response\":{\"body\"}}]", jsonerr.Element(p+": mocks", err))
 	}
 	for i, m := range mocks {
 		if m.Request.URL == "" {
@@ -208,7 +214,7 @@ func (d *data) readMocks(p string, raw json.RawMessage) error {
 		if len(body) > 0 && body[0] == '"' {
 			var s string
 			if err := json.Unmarshal(body, &s); err != nil {
-				d.report.Skipped = append(d.report.Skipped, fmt.Sprintf("%s: body: %v", where, err))
+				d.report.Skipped = append(d.report.Skipped, jsonerr.Element(where+": body", err).Error())
 				continue
 			}
 			body = []byte(s)

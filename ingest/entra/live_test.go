@@ -260,7 +260,7 @@ func TestFetchMalformedPage(t *testing.T) {
 	b, err := Fetch(context.Background(), rp.client(t, "test-token"), Options{Tenant: "contoso"})
 	require.Nil(t, b)
 	require.ErrorContains(t, err, "page 2 of oauth2PermissionGrants")
-	require.ErrorContains(t, err, "malformed JSON")
+	require.ErrorContains(t, err, "truncated JSON: input ends at byte 61")
 }
 
 func TestFetchElementWithoutID(t *testing.T) {

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+
+	"github.com/accessgraph/accessgraph/ingest/jsonerr"
 )
 
 // Directory object types as Graph names them in @odata.type, without the
@@ -294,7 +296,7 @@ func items(body []byte) ([]json.RawMessage, error) {
 	if body[0] == '[' {
 		var arr []json.RawMessage
 		if err := json.Unmarshal(body, &arr); err != nil {
-			return nil, fmt.Errorf("malformed JSON: %w", err)
+			return nil, jsonerr.Explain(body, err)
 		}
 		return arr, nil
 	}
@@ -303,7 +305,7 @@ func items(body []byte) ([]json.RawMessage, error) {
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil {
-		return nil, fmt.Errorf("malformed JSON: %w", err)
+		return nil, jsonerr.Explain(body, err)
 	}
 	v, ok := top["value"]
 	if !ok {
@@ -314,7 +316,7 @@ func items(body []byte) ([]json.RawMessage, error) {
 	case len(v) > 0 && v[0] == '[':
 		var arr []json.RawMessage
 		if err := json.Unmarshal(v, &arr); err != nil {
-			return nil, fmt.Errorf("value: %w", err)
+			return nil, jsonerr.Element("value", err)
 		}
 		return arr, nil
 	case len(v) > 0 && v[0] == '{':
@@ -364,10 +366,7 @@ func (d *data) ingest(where string, segs []string, body []byte) (bool, error) {
 }
 
 func decode(el string, raw json.RawMessage, v any) error {
-	if err := json.Unmarshal(raw, v); err != nil {
-		return fmt.Errorf("%s: %w", el, err)
-	}
-	return nil
+	return jsonerr.Element(el, json.Unmarshal(raw, v))
 }
 
 func need(el, field, v, what string) error {

@@ -79,6 +79,25 @@ func Explain(data []byte, err error) error {
 	return err
 }
 
+// Element explains an error of decoding one element of a file (a
+// json.RawMessage cut out of it) named at ("users.json: data[3]"):
+//
+//	users.json: data[3]: Properties.enabled: found a JSON string, expected true or false
+//	users.json: data[3]: found a JSON array, expected an object
+//
+// Positions are left out: they would count from the element, not the file.
+func Element(at string, err error) error {
+	if err == nil {
+		return nil
+	}
+	err = Explain(nil, err)
+	var te *TypeError
+	if errors.As(err, &te) {
+		te.element = true
+	}
+	return fmt.Errorf("%s: %w", at, err)
+}
+
 // TypeError is a JSON value of the wrong type, explained.
 type TypeError struct {
 	// Path is the JSON path of the value ("meta.version"); empty for the
@@ -89,10 +108,14 @@ type TypeError struct {
 	// Line and Column locate the value; zero when unknown.
 	Line, Column int
 	err          *json.UnmarshalTypeError
+	element      bool // the value is an element named by the caller
 }
 
 func (e *TypeError) Error() string {
 	where := e.Path
+	if where == "" && e.element {
+		return fmt.Sprintf("found %s, expected %s", e.Found, e.Expected)
+	}
 	if where == "" {
 		where = "the top-level value"
 	}

@@ -49,6 +49,12 @@ func TestExplainTypeError(t *testing.T) {
 	}
 	err := Explain(nil, json.Unmarshal([]byte(`{"on": "yes"}`), &c))
 	require.EqualError(t, err, `on: found a JSON string, expected true or false`)
+	err = Element("f.json: data[2]", json.Unmarshal([]byte(`{"on": "yes"}`), &c))
+	require.EqualError(t, err, `f.json: data[2]: on: found a JSON string, expected true or false`)
+	err = Element("f.json: data[2]", json.Unmarshal([]byte(`"x"`), &c))
+	require.EqualError(t, err, `f.json: data[2]: found a JSON string, expected an object`)
+	var ute *json.UnmarshalTypeError
+	require.ErrorAs(t, err, &ute)
 	data := []byte(`{"on": "ye`)
 	require.EqualError(t, Explain(data, json.Unmarshal(data, &c)),
 		"truncated JSON: input ends at byte 10 (line 1, column 11) inside an unfinished value")
