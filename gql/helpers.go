@@ -2,6 +2,7 @@ package gql
 
 import (
 	"context"
+	"fmt"
 	"sort"
 
 	"github.com/accessgraph/accessgraph/gql/model"
@@ -93,4 +94,16 @@ func checkRange(arg string, v, lo, hi int) error {
 		return inputErrorf(arg, "must be between %d and %d, got %d", lo, hi, v)
 	}
 	return nil
+}
+
+// resourceBlastRadiusError refuses blastRadius(id:) of a resource: a
+// resource reaches nothing (a path ends with its ACCESS step, then only
+// CONTAINS edges), so the caller surely meant who reaches it.
+func resourceBlastRadiusError(ref projection.NodeRef) error {
+	kind := "a resource"
+	if ref.Subkind != "" {
+		kind = fmt.Sprintf("a resource (%s)", ref.Subkind)
+	}
+	return inputErrorf("id", "node %q is %s, not a principal: a resource reaches nothing (access ends at it), "+
+		"so its blast radius is always empty; whoCanReach(resource: %q) answers who reaches it", ref.ID, kind, ref.ID)
 }

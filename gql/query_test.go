@@ -400,8 +400,14 @@ func TestErrors(t *testing.T) {
 	}
 }
 
-// fakeEngine answers every blast radius with one fixed reach.
-type fakeEngine struct{ calls int }
+// fakeEngine answers every blast radius with one fixed reach, and every
+// paths query with paths (and truncated), recording the query.
+type fakeEngine struct {
+	calls     int
+	paths     []projection.Path
+	truncated bool
+	pathsQ    projection.PathsQuery
+}
 
 func (f *fakeEngine) BlastRadius(_ context.Context, q projection.BlastRadiusQuery) (*projection.BlastRadiusResult, error) {
 	f.calls++
@@ -413,8 +419,9 @@ func (f *fakeEngine) BlastRadius(_ context.Context, q projection.BlastRadiusQuer
 	}, nil
 }
 
-func (f *fakeEngine) Paths(context.Context, projection.PathsQuery) ([]projection.Path, error) {
-	return nil, nil
+func (f *fakeEngine) PathsDetailed(_ context.Context, q projection.PathsQuery) (*projection.PathsResult, error) {
+	f.pathsQ = q
+	return &projection.PathsResult{Paths: f.paths, Truncated: f.truncated}, nil
 }
 
 func (f *fakeEngine) WhoCanReach(context.Context, projection.WhoCanReachQuery) (*projection.WhoCanReachResult, error) {
@@ -456,4 +463,119 @@ func TestContainsPassesAccessDown(t *testing.T) {
 	require.Equal(t, "CONTAINS", w.Steps[3].Kind)
 	require.Equal(t, bktPay, w.Steps[3].From)
 	require.Equal(t, obj, w.Steps[3].To)
+}
+
+type truncJSON struct {
+	Paths struct {
+		TotalCount int  `json:"totalCount"`
+		Truncated  bool `json:"truncated"`
+		Edges      []struct {
+			Node struct {
+				Length int `json:"length"`
+			} `json:"node"`
+		} `json:"edges"`
+	} `json:"paths"`
+}
+
+// paths says when maxPaths cut the list off: alice reaches payroll by two
+// paths, so maxPaths 1 lists one and says there are more; 2 or more lists
+// both and says that is all.
+func TestPathsTruncated(t *testing.T) {
+	srv := newServer(t, fixtureResolver(t), Options{})
+	q := `query($n: Int) { paths(from: "` + acctAlice + `", to: "` + bktPay + `", maxPaths: $n) {
+	  totalCount truncated edges { node { length } } } }`
+	for _, tc := range []struct {
+		maxPaths  any
+		total     int
+		truncated bool
+	}{{1, 1, true}, {2, 2, false}, {3, 2, false}, {nil, 2, false}} {
+		var got truncJSON
+		data(t, srv, q, map[string]any{"n": tc.maxPaths}, &got)
+		require.Equal(t, tc.total, got.Paths.TotalCount, "maxPaths %v", tc.maxPaths)
+		require.Len(t, got.Paths.Edges, tc.total, "maxPaths %v", tc.maxPaths)
+		require.Equal(t, tc.truncated, got.Paths.Truncated, "maxPaths %v", tc.maxPaths)
+	}
+	// The page window does not change it: a page of one of two paths is
+	// not truncation.
+	var page truncJSON
+	data(t, srv, `{ paths(from: "`+acctAlice+`", to: "`+bktPay+`", first: 1) { totalCount truncated } }`, nil, &page)
+	require.Equal(t, 2, page.Paths.TotalCount)
+	require.False(t, page.Paths.Truncated)
+}
+
+// The other engine is asked for one path more than maxPaths, and its own
+// truncation (its work bound) is reported too.
+func TestPathsTruncatedOtherEngine(t *testing.T) {
+	r := fixtureResolver(t)
+	p := projection.Path{Nodes: []projection.NodeRef{{ID: acctAlice}, {ID: bktPay}},
+		Steps: []projection.Step{{Kind: graph.EdgeAccess, From: acctAlice, To: bktPay}}}
+	fake := &fakeEngine{paths: []projection.Path{p, p, p}}
+	r.Cypher = fake
+	srv := newServer(t, r, Options{})
+	q := `query($n: Int) { paths(from: "` + acctAlice + `", to: "` + bktPay + `", maxPaths: $n, engine: CYPHER) {
+	  totalCount truncated } }`
+
+	var got truncJSON
+	data(t, srv, q, map[string]any{"n": 2}, &got)
+	require.Equal(t, 3, fake.pathsQ.MaxPaths, "asked for maxPaths+1")
+	require.Equal(t, 2, got.Paths.TotalCount)
+	require.True(t, got.Paths.Truncated)
+
+	data(t, srv, q, map[string]any{"n": 3}, &got)
+	require.Equal(t, 3, got.Paths.TotalCount)
+	require.False(t, got.Paths.Truncated)
+
+	fake.truncated = true // stopped at its work bound with fewer than maxPaths
+	data(t, srv, q, map[string]any{"n": 10}, &got)
+	require.Equal(t, 3, got.Paths.TotalCount)
+	require.True(t, got.Paths.Truncated)
+}
+
+// A resource reaches nothing (access ends at it): blastRadius of one is
+// refused, saying so and pointing at whoCanReach, for either engine.
+func TestBlastRadiusOfResource(t *testing.T) {
+	nodes, edges := fixtureElements()
+	for i := range nodes {
+		if nodes[i].ID == bktPay {
+			nodes[i].Subkind = "s3-bucket"
+		}
+	}
+	h := &projection.Holder{}
+	h.Store(projection.FromElements(nodes, edges))
+	fake := &fakeEngine{}
+	srv := newServer(t, &Resolver{Snapshots: h, Cypher: fake}, Options{})
+	for _, engine := range []string{"PROJECTION", "CYPHER"} {
+		e := oneError(t, srv, `{ blastRadius(id: "`+bktPay+`", engine: `+engine+`) { totals { resources } } }`, nil)
+		require.Equal(t, `id: node "s3:payroll" is a resource (s3-bucket), not a principal: a resource reaches `+
+			`nothing (access ends at it), so its blast radius is always empty; whoCanReach(resource: "s3:payroll") `+
+			`answers who reaches it`, e.Message)
+		require.Equal(t, CodeBadUserInput, e.Extensions["code"])
+		require.Equal(t, "id", e.Extensions["argument"])
+	}
+	require.Zero(t, fake.calls)
+
+	e := oneError(t, srv, `{ blastRadius(id: "`+bktLogs+`") { totals { resources } } }`, nil)
+	require.Contains(t, e.Message, `node "s3:logs" is a resource, not a principal`)
+
+	// Every other kind keeps its answer: a role reaches what it grants.
+	var got blastJSON
+	data(t, srv, blastQuery, map[string]any{"id": roleAdmin}, &got)
+	require.Equal(t, 4, got.BlastRadius.Totals.Resources)
+}
+
+func TestUsesReview(t *testing.T) {
+	for doc, want := range map[string]bool{
+		`{ riskScore(id: "x") { score } }`:                                                      true,
+		`query Q { snapshot { nodes } reviewQueue(first: 1) { totalCount } }`:                   true,
+		`mutation { decide(item: "x", decision: KEEP, justification: "j") { id } }`:             true,
+		`{ ...F } fragment F on Query { riskScore(id: "x") { score } }`:                         true,
+		`{ ... on Query { reviewQueue { totalCount } } }`:                                       true,
+		`{ snapshot { nodes } }`:                                                                false,
+		`{ blastRadius(id: "riskScore") { totals { resources } } }`:                             false,
+		`{ node(id: "x") { riskScore: id } }`:                                                   false,
+		`{ riskScore(id: `:                                                                      false,
+		`{ ...F } fragment F on Query { ...G } fragment G on Query { ...F snapshot { nodes } }`: false,
+	} {
+		require.Equal(t, want, UsesReview(doc), doc)
+	}
 }

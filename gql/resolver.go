@@ -20,8 +20,11 @@ type Engine interface {
 	// BlastRadius returns every resource q.From reaches. An unknown ID
 	// returns an error wrapping graph.ErrNotFound.
 	BlastRadius(ctx context.Context, q projection.BlastRadiusQuery) (*projection.BlastRadiusResult, error)
-	// Paths returns distinct simple paths from q.From to q.To, shortest first.
-	Paths(ctx context.Context, q projection.PathsQuery) ([]projection.Path, error)
+	// PathsDetailed returns distinct simple paths from q.From to q.To,
+	// shortest first, at most q.MaxPaths of them, and whether the search
+	// stopped at its work bound before trying every path (Truncated;
+	// reaching MaxPaths is not reported there: the caller asks for one more).
+	PathsDetailed(ctx context.Context, q projection.PathsQuery) (*projection.PathsResult, error)
 	// WhoCanReach returns every principal that reaches q.Resource.
 	WhoCanReach(ctx context.Context, q projection.WhoCanReachQuery) (*projection.WhoCanReachResult, error)
 }
@@ -41,9 +44,9 @@ func (e ProjectionEngine) BlastRadius(
 	return e.Snapshot.BlastRadius(q)
 }
 
-// Paths implements Engine.
-func (e ProjectionEngine) Paths(_ context.Context, q projection.PathsQuery) ([]projection.Path, error) {
-	return e.Snapshot.Paths(q)
+// PathsDetailed implements Engine.
+func (e ProjectionEngine) PathsDetailed(_ context.Context, q projection.PathsQuery) (*projection.PathsResult, error) {
+	return e.Snapshot.PathsDetailed(q)
 }
 
 // WhoCanReach implements Engine.

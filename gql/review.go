@@ -5,12 +5,61 @@ import (
 	"errors"
 	"time"
 
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
+
 	"github.com/accessgraph/accessgraph/gql/model"
 	"github.com/accessgraph/accessgraph/graph/risk"
 	"github.com/accessgraph/accessgraph/remediate/review"
 )
 
-var errNoReview = &UnavailableError{Reason: "risk scoring and review queues are not configured on this server"}
+var errNoReview = &UnavailableError{Reason: "risk scoring and review queues are not configured on this " +
+	"server: run accessgraph review, or accessgraph serve and ask over HTTP"}
+
+// reviewFields are the root fields Resolver.Review answers.
+var reviewFields = map[string]bool{"reviewQueue": true, "riskScore": true, "decide": true}
+
+// UsesReview reports whether a GraphQL document asks for a field that needs
+// Resolver.Review (reviewQueue, riskScore, decide), so that an in-process
+// caller scores the store only when the answer needs it. A document that
+// does not parse reports false: executing it reports the syntax error.
+func UsesReview(query string) bool {
+	doc, err := parser.ParseQuery(&ast.Source{Input: query})
+	if err != nil {
+		return false
+	}
+	for _, op := range doc.Operations {
+		if rootUsesReview(op.SelectionSet, doc.Fragments, map[string]bool{}) {
+			return true
+		}
+	}
+	return false
+}
+
+func rootUsesReview(set ast.SelectionSet, frags ast.FragmentDefinitionList, seen map[string]bool) bool {
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if reviewFields[s.Name] {
+				return true
+			}
+		case *ast.InlineFragment:
+			if rootUsesReview(s.SelectionSet, frags, seen) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			f := frags.ForName(s.Name)
+			if f == nil || seen[s.Name] {
+				continue
+			}
+			seen[s.Name] = true
+			if rootUsesReview(f.SelectionSet, frags, seen) {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // ReviewActor names who makes a decide call; the server sets it from the
 // authenticated caller. Without one, decisions are recorded as "graphql".

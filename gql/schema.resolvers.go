@@ -131,9 +131,15 @@ func (r *queryResolver) Search(ctx context.Context, text string, kinds []graph.K
 
 // BlastRadius is the resolver for the blastRadius field.
 func (r *queryResolver) BlastRadius(ctx context.Context, id string, minPrivilege *graph.Privilege, minSensitivity *graph.Sensitivity, maxDepth *int, engine *model.Engine, first *int, after *string) (model.BlastRadius, error) {
-	s, _, err := r.lookup(ctx, "id", id)
+	s, ref, err := r.lookup(ctx, "id", id)
 	if err != nil {
 		return model.BlastRadius{}, err
+	}
+	if ref.Kind == graph.KindResource {
+		// Access ends at a resource and only CONTAINS edges leave one
+		// (docs/DECISIONS.md D2): its blast radius is always empty, which
+		// reads as "harmless" when the question was surely the reverse one.
+		return model.BlastRadius{}, resourceBlastRadiusError(ref)
 	}
 	q := projection.BlastRadiusQuery{From: id, MaxDepth: intArg(maxDepth, 0), Witnesses: witnessWindow(first, after)}
 	if err := checkRange("maxDepth", q.MaxDepth, 0, maxReachDepth); err != nil {
@@ -192,9 +198,17 @@ func (r *queryResolver) Paths(ctx context.Context, from string, to string, maxDe
 		return model.PathConnection{}, err
 	}
 
-	paths, err := eng.Paths(ctx, q)
+	// One path more than asked says whether maxPaths cut the list off; the
+	// engine's own Truncated says whether its work bound did.
+	ask := q
+	ask.MaxPaths++
+	res, err := eng.PathsDetailed(ctx, ask)
 	if err != nil {
 		return model.PathConnection{}, fmt.Errorf("paths from %q to %q: %w", from, to, err)
+	}
+	paths, truncated := res.Paths, res.Truncated
+	if len(paths) > q.MaxPaths {
+		paths, truncated = paths[:q.MaxPaths], true
 	}
 	w, err := pageWindow(len(paths), first, after, s.Stats().Version)
 	if err != nil {
@@ -206,6 +220,7 @@ func (r *queryResolver) Paths(ctx context.Context, from string, to string, maxDe
 		}),
 		PageInfo:   w.pageInfo(),
 		TotalCount: w.total,
+		Truncated:  truncated,
 	}, nil
 }
 

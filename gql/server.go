@@ -270,8 +270,17 @@ func errorBody(msg, code string) gin.H {
 // carries errors, Execute returns it together with an error listing them, so
 // that a caller can print the body and fail.
 func Execute(ctx context.Context, r *Resolver, query string, vars map[string]any) ([]byte, error) {
+	return ExecuteWith(ctx, r, Options{}, query, vars)
+}
+
+// ExecuteWith is Execute under opt's limits (ComplexityLimit, MaxDepth;
+// zero fields take the defaults). The HTTP-only fields (token, body size,
+// playground) do not apply: the in-process caller already holds the store,
+// so it may run mutations.
+func ExecuteWith(ctx context.Context, r *Resolver, opt Options, query string, vars map[string]any) ([]byte, error) {
+	opt.trustedCaller = true
 	exec := executor.New(executableSchema(r))
-	configure(exec, r, Options{trustedCaller: true}.withDefaults())
+	configure(exec, r, opt.withDefaults())
 
 	ctx = graphql.StartOperationTrace(ctx)
 	params := &graphql.RawParams{Query: query, Variables: vars}

@@ -147,6 +147,7 @@ type ComplexityRoot struct {
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
+		Truncated  func(childComplexity int) int
 	}
 
 	PathEdge struct {
@@ -849,6 +850,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PathConnection.TotalCount(childComplexity), true
+	case "PathConnection.truncated":
+		if e.ComplexityRoot.PathConnection.Truncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathConnection.Truncated(childComplexity), true
 
 	case "PathEdge.cursor":
 		if e.ComplexityRoot.PathEdge.Cursor == nil {
@@ -2082,8 +2089,16 @@ type PathConnection {
   edges: [PathEdge!]!
   "Where the page ends."
   pageInfo: PageInfo!
-  "Number of paths over all pages (bounded by maxPaths)."
+  "Number of paths found over all pages: at most maxPaths, so see truncated."
   totalCount: Int!
+  """
+  True when the list is not every path within maxDepth: the enumeration stopped
+  at maxPaths and more paths exist (maxPaths goes up to 1000), or it stopped at
+  its work bound (two million edge expansions) before trying every path, so more
+  may exist. False when every path within maxDepth is listed. Both engines
+  answer it the same way: each is asked for one path more than maxPaths.
+  """
+  truncated: Boolean!
 }
 
 "Reacher is one principal that reaches a resource."
@@ -2263,9 +2278,13 @@ type Query {
     after: String
   ): NodeConnection!
 
-  "What a principal can reach, and how badly."
+  """
+  What a principal can reach, and how badly. A resource reaches nothing (access
+  ends at a resource, and only CONTAINS edges leave one): its ID is refused with
+  BAD_USER_INPUT; whoCanReach(resource:) answers who reaches it.
+  """
   blastRadius(
-    "ID of the starting principal."
+    "ID of the starting principal (any node kind but RESOURCE)."
     id: ID!
     "Leave out resources reached with a lower tier."
     minPrivilege: Privilege = READ
@@ -2281,7 +2300,7 @@ type Query {
     after: String
   ): BlastRadius!
 
-  "Every simple path by which one node reaches another, shortest first."
+  "Every simple path by which one node reaches another, shortest first; truncated says whether there are more than were listed."
   paths(
     "ID of the first node."
     from: ID!
@@ -2788,6 +2807,8 @@ func (ec *executionContext) childFields_PathConnection(ctx context.Context, fiel
 		return ec.fieldContext_PathConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_PathConnection_totalCount(ctx, field)
+	case "truncated":
+		return ec.fieldContext_PathConnection_truncated(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PathConnection", field.Name)
 }
@@ -5572,6 +5593,29 @@ func (ec *executionContext) _PathConnection_totalCount(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_PathConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PathConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PathConnection_truncated(ctx context.Context, field graphql.CollectedField, obj *model.PathConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathConnection_truncated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Truncated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathConnection_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathConnection", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _PathEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.PathEdge) (ret graphql.Marshaler) {
@@ -10996,6 +11040,11 @@ func (ec *executionContext) _PathConnection(ctx context.Context, sel ast.Selecti
 			}
 		case "totalCount":
 			out.Values[i] = ec._PathConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "truncated":
+			out.Values[i] = ec._PathConnection_truncated(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

@@ -59,8 +59,14 @@ type PathConnection struct {
 	Edges []PathEdge `json:"edges"`
 	// Where the page ends.
 	PageInfo PageInfo `json:"pageInfo"`
-	// Number of paths over all pages (bounded by maxPaths).
+	// Number of paths found over all pages: at most maxPaths, so see truncated.
 	TotalCount int `json:"totalCount"`
+	// True when the list is not every path within maxDepth: the enumeration stopped
+	// at maxPaths and more paths exist (maxPaths goes up to 1000), or it stopped at
+	// its work bound (two million edge expansions) before trying every path, so more
+	// may exist. False when every path within maxDepth is listed. Both engines
+	// answer it the same way: each is asked for one path more than maxPaths.
+	Truncated bool `json:"truncated"`
 }
 
 // PathEdge is one item of a PathConnection.

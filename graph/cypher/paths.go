@@ -26,6 +26,19 @@ const maxExpansions = 2_000_000
 // among those nodes that lead to it, and enumerates by depth-first search
 // only along nodes that can still reach the target in the steps left.
 func (e *Engine) Paths(ctx context.Context, q projection.PathsQuery) ([]projection.Path, error) {
+	r, err := e.PathsDetailed(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return r.Paths, nil
+}
+
+// PathsDetailed is Paths that also reports, as the projection's does,
+// whether the enumeration stopped at its work bound (maxExpansions, the
+// projection's own) before trying every path: Truncated. Reaching MaxPaths
+// is not reported there; a caller that needs to know whether more paths
+// exist asks for MaxPaths+1.
+func (e *Engine) PathsDetailed(ctx context.Context, q projection.PathsQuery) (*projection.PathsResult, error) {
 	maxDepth, maxPaths := q.MaxDepth, q.MaxPaths
 	if maxDepth == 0 {
 		maxDepth = projection.DefaultMaxDepth
@@ -39,7 +52,7 @@ func (e *Engine) Paths(ctx context.Context, q projection.PathsQuery) ([]projecti
 	if maxDepth > maxPathsDepth {
 		return nil, fmt.Errorf("%w: maxDepth %d is more than %d", projection.ErrBadQuery, maxDepth, maxPathsDepth)
 	}
-	var out []projection.Path
+	var out *projection.PathsResult
 	err := e.read(ctx, func(tx neo4j.ManagedTransaction) error {
 		var err error
 		out, err = paths(newView(ctx, tx), q.From, q.To, maxDepth, maxPaths)
@@ -51,15 +64,16 @@ func (e *Engine) Paths(ctx context.Context, q projection.PathsQuery) ([]projecti
 	return out, nil
 }
 
-func paths(v *view, from, to string, maxDepth, maxPaths int) ([]projection.Path, error) {
+func paths(v *view, from, to string, maxDepth, maxPaths int) (*projection.PathsResult, error) {
 	if _, err := v.node(from, "from"); err != nil {
 		return nil, err
 	}
 	if _, err := v.node(to, "to"); err != nil {
 		return nil, err
 	}
+	res := &projection.PathsResult{}
 	if from == to {
-		return nil, nil
+		return res, nil
 	}
 	// Every node of a path but its ACCESS target and containers lies within
 	// maxDepth-1 traversal steps of the start.
@@ -81,13 +95,14 @@ func paths(v *view, from, to string, maxDepth, maxPaths int) ([]projection.Path,
 	}
 	d0, ok := g.dist[from]
 	if !ok {
-		return nil, nil
+		return res, nil
 	}
 	en := &enumerator{v: v, g: g, chain: c, dst: to, max: maxPaths, onPath: map[string]bool{from: true}}
 	for l := d0; l <= maxDepth && len(en.out) < maxPaths && !en.stopped; l++ {
 		en.dfs(from, l, false)
 	}
-	return en.out, nil
+	res.Paths, res.Truncated = en.out, en.stopped
+	return res, nil
 }
 
 // toward is the part of the graph a paths query can use: the nodes the

@@ -3,7 +3,6 @@ package aws
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -192,7 +191,7 @@ func parseModel(name string, data []byte) (*model, error) {
 	}{{"Policies", &rawPolicies}, {"UserDetailList", &rawUsers}, {"GroupDetailList", &rawGroups}, {"RoleDetailList", &rawRoles}} {
 		if v, ok := top[l.key]; ok && string(bytes.TrimSpace(v)) != "null" {
 			if err := json.Unmarshal(v, l.dst); err != nil {
-				return nil, fmt.Errorf("%s: %s: expected a list: %w", name, l.key, err)
+				return nil, jsonerr.Element(name+": "+l.key, err)
 			}
 		}
 	}
@@ -268,21 +267,7 @@ func sniff(data []byte) string {
 // jsonError turns a decoding error into one that names the file, the byte
 // offset and the line and column.
 func jsonError(name string, data []byte, err error) error {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "unexpected end of JSON input"):
-		line, col := jsonerr.Position(data, int64(len(data)))
-		return fmt.Errorf("%s: truncated JSON: input ends at byte %d (line %d, column %d) inside an unfinished value: %w",
-			name, len(data), line, col, err)
-	case errors.As(err, &syn):
-		line, col := jsonerr.Position(data, syn.Offset)
-		return fmt.Errorf("%s: malformed JSON at byte %d (line %d, column %d): %w", name, syn.Offset, line, col, err)
-	case errors.As(err, &typ):
-		line, col := jsonerr.Position(data, typ.Offset)
-		return fmt.Errorf("%s: at byte %d (line %d, column %d): %w", name, typ.Offset, line, col, err)
-	}
-	return fmt.Errorf("%s: %w", name, err)
+	return fmt.Errorf("%s: %w", name, jsonerr.Explain(data, err))
 }
 
 func (m *model) parsePolicies(raws []json.RawMessage) error {
@@ -290,7 +275,7 @@ func (m *model) parsePolicies(raws []json.RawMessage) error {
 		path := fmt.Sprintf("Policies[%d]", i)
 		var p gaadPolicy
 		if err := json.Unmarshal(raw, &p); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			return jsonerr.Element(path, err)
 		}
 		if p.Arn == "" || p.PolicyName == "" {
 			return fmt.Errorf("%s: missing Arn or PolicyName", path)
@@ -323,7 +308,7 @@ func (m *model) parseGroups(raws []json.RawMessage) error {
 		path := fmt.Sprintf("GroupDetailList[%d]", i)
 		var g gaadGroup
 		if err := json.Unmarshal(raw, &g); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			return jsonerr.Element(path, err)
 		}
 		if g.Arn == "" || g.GroupName == "" {
 			return fmt.Errorf("%s: missing Arn or GroupName", path)
@@ -401,7 +386,7 @@ func (m *model) parseUsers(raws []json.RawMessage) error {
 		path := fmt.Sprintf("UserDetailList[%d]", i)
 		var u gaadUser
 		if err := json.Unmarshal(raw, &u); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			return jsonerr.Element(path, err)
 		}
 		if u.Arn == "" || u.UserName == "" {
 			return fmt.Errorf("%s: missing Arn or UserName", path)
@@ -438,7 +423,7 @@ func (m *model) parseRoles(raws []json.RawMessage) error {
 		path := fmt.Sprintf("RoleDetailList[%d]", i)
 		var r gaadRole
 		if err := json.Unmarshal(raw, &r); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			return jsonerr.Element(path, err)
 		}
 		if r.Arn == "" || r.RoleName == "" {
 			return fmt.Errorf("%s: missing Arn or RoleName", path)

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+
+	"github.com/accessgraph/accessgraph/ingest/jsonerr"
 )
 
 // docKind says which grammar a policy document follows.
@@ -67,7 +69,7 @@ func parsePolicy(path string, raw json.RawMessage, kind docKind) (*policyDoc, er
 	if raw[0] == '"' {
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return nil, jsonerr.Element(path, err)
 		}
 		if t := strings.TrimSpace(s); !strings.HasPrefix(t, "{") {
 			u, err := url.PathUnescape(t)
@@ -83,7 +85,7 @@ func parsePolicy(path string, raw json.RawMessage, kind docKind) (*policyDoc, er
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &top); err != nil {
-		return nil, fmt.Errorf("%s: expected a policy document object: %w", path, err)
+		return nil, fmt.Errorf("%s: expected a policy document object: %w", path, jsonerr.Explain(nil, err))
 	}
 	for _, k := range sortedKeys(top) {
 		if !docKeys[k] {
@@ -99,7 +101,7 @@ func parsePolicy(path string, raw json.RawMessage, kind docKind) (*policyDoc, er
 	if len(stRaw) > 0 && stRaw[0] == '{' {
 		list = []json.RawMessage{stRaw}
 	} else if err := json.Unmarshal(stRaw, &list); err != nil {
-		return nil, fmt.Errorf("%s.Statement: expected an object or a list of objects: %w", path, err)
+		return nil, fmt.Errorf("%s.Statement: expected an object or a list of objects: %w", path, jsonerr.Explain(nil, err))
 	}
 	doc := &policyDoc{}
 	for i, sr := range list {
@@ -116,7 +118,7 @@ func parseStatement(path string, raw json.RawMessage, kind docKind) (statement, 
 	st := statement{path: path}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
-		return st, fmt.Errorf("%s: expected a statement object: %w", path, err)
+		return st, fmt.Errorf("%s: expected a statement object: %w", path, jsonerr.Explain(nil, err))
 	}
 	for _, k := range sortedKeys(m) {
 		if !stmtKeys[k] {
@@ -177,7 +179,7 @@ func parseStatement(path string, raw json.RawMessage, kind docKind) (statement, 
 	if c, ok := m["Condition"]; ok {
 		var cond map[string]map[string]any
 		if err := json.Unmarshal(c, &cond); err != nil {
-			return st, fmt.Errorf("%s.Condition: expected {operator: {key: value}}: %w", path, err)
+			return st, fmt.Errorf("%s.Condition: expected {operator: {key: value}}: %w", path, jsonerr.Explain(nil, err))
 		}
 		if len(cond) > 0 {
 			b, err := json.Marshal(cond)
@@ -219,7 +221,7 @@ func stringOrList(path string, raw json.RawMessage) ([]string, error) {
 	if len(raw) > 0 && raw[0] == '"' {
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return nil, jsonerr.Element(path, err)
 		}
 		out = []string{s}
 	} else if err := json.Unmarshal(raw, &out); err != nil {

@@ -183,13 +183,11 @@ func readPages[P any](file string, required bool, kind string, each func(where s
 
 func decodeArray(data []byte, v *[]json.RawMessage) error {
 	err := json.Unmarshal(data, v)
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		line, col := jsonerr.Position(data, se.Offset)
-		return fmt.Errorf("malformed JSON at byte %d (line %d, column %d): %w", se.Offset, line, col, se)
+	if jsonerr.IsSyntax(err) {
+		return jsonerr.Explain(data, err)
 	}
 	if err != nil {
-		return fmt.Errorf("expected a JSON array of list responses: %w", err)
+		return fmt.Errorf("%w: expected a JSON array of list responses", jsonerr.Explain(data, err))
 	}
 	return nil
 }

@@ -71,7 +71,9 @@ func Explain(data []byte, err error) error {
 		if data == nil {
 			return fmt.Errorf("malformed JSON: %s", msg)
 		}
-		line, col := Position(data, se.Offset)
+		// Offset counts the bytes read, the offending one included: it is
+		// that byte's 1-based number, and Position wants the bytes before it.
+		line, col := Position(data, se.Offset-1)
 		return fmt.Errorf("malformed JSON at byte %d (line %d, column %d): %s", se.Offset, line, col, msg)
 	case errors.As(err, &te):
 		return typeError(data, te)

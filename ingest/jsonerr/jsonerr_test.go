@@ -14,7 +14,7 @@ func TestUnmarshal(t *testing.T) {
 	require.Equal(t, 1, v.N)
 	require.EqualError(t, Unmarshal([]byte(`{"N":`), &v, "response"),
 		"truncated JSON: input ends at byte 5 (line 1, column 6) before the response does")
-	require.ErrorContains(t, Unmarshal([]byte("{\n \"N\": x}"), &v, "value"), "malformed JSON at byte 9 (line 2, column 8)")
+	require.ErrorContains(t, Unmarshal([]byte("{\n \"N\": x}"), &v, "value"), "malformed JSON at byte 9 (line 2, column 7)")
 	require.EqualError(t, Unmarshal([]byte("{\"N\": \"one\"}"), &v, "value"),
 		"N (line 1, column 7): found a JSON string, expected an integer")
 	line, col := Position([]byte("ab\ncd"), 4)

@@ -56,13 +56,13 @@ func TestParseErrors(t *testing.T) {
 			name:  "verbs not a list",
 			file:  "role.yaml",
 			input: "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: r\nrules:\n- apiGroups: ['']\n  resources: [pods]\n  verbs: get\n",
-			want:  "role.yaml: document 1 (line 1): decode Role: json: cannot unmarshal string into Go struct field PolicyRule.rules.verbs of type []string",
+			want:  "role.yaml: document 1 (line 1): decode Role: rules.verbs: found a JSON string, expected an array of strings",
 		},
 		{
 			name:  "unknown field in a rule",
 			file:  "role.yaml",
 			input: "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: r\nrules:\n- apiGroups: ['']\n  resource: [pods]\n  verbs: [get]\n",
-			want:  "role.yaml: document 1 (line 1): decode Role: json: unknown field \"resource\"",
+			want:  "role.yaml: document 1 (line 1): decode Role: unknown field \"resource\"",
 		},
 		{
 			name:  "rule without verbs",

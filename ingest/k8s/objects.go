@@ -3,11 +3,14 @@ package k8s
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/accessgraph/accessgraph/ingest/jsonerr"
 )
 
 const rbacGroup = "rbac.authorization.k8s.io"
@@ -99,9 +102,19 @@ func decodeStrict(o object, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(o.raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return o.errorf(err, "decode %s: %v", o.kind, err)
+		return o.errorf(err, "decode %s: %v", o.kind, explain(err))
 	}
 	return nil
+}
+
+// explain says which field of an object has the wrong JSON type, without
+// Go's type names; offsets are left out (the JSON was converted from YAML).
+func explain(err error) error {
+	err = jsonerr.Explain(nil, err)
+	if msg, ok := strings.CutPrefix(err.Error(), "json: "); ok {
+		return errors.New(msg) // json: unknown field "x"
+	}
+	return err
 }
 
 func (b *builder) namespace(m *metav1.ObjectMeta) string {
@@ -121,7 +134,7 @@ func requireName(o object, m *metav1.ObjectMeta) error {
 func (b *builder) addServiceAccount(o object) error {
 	var sa serviceAccount
 	if err := json.Unmarshal(o.raw, &sa); err != nil {
-		return o.errorf(err, "decode ServiceAccount: %v", err)
+		return o.errorf(err, "decode ServiceAccount: %v", explain(err))
 	}
 	if err := requireName(o, &sa.Metadata); err != nil {
 		return err
@@ -142,7 +155,7 @@ func (b *builder) addServiceAccount(o object) error {
 func (b *builder) addWorkload(o object) error {
 	var d workloadDoc
 	if err := json.Unmarshal(o.raw, &d); err != nil {
-		return o.errorf(err, "decode %s: %v", o.kind, err)
+		return o.errorf(err, "decode %s: %v", o.kind, explain(err))
 	}
 	if err := requireName(o, &d.Metadata); err != nil {
 		return err

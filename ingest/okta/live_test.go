@@ -143,7 +143,7 @@ func TestFetchMalformedPage(t *testing.T) {
 	}
 	b, err := Fetch(context.Background(), s.client(t, "00abc-token"), Options{Org: "example.okta.com"})
 	require.Nil(t, b)
-	require.ErrorContains(t, err, "page 2 of users?limit=200: response: malformed JSON")
+	require.ErrorContains(t, err, "page 2 of users?limit=200: response: truncated JSON: input ends at byte 51 (line 1, column 52)")
 }
 
 func TestFetchServerKeepsFailing(t *testing.T) {

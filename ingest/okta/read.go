@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/accessgraph/accessgraph/graph"
+	"github.com/accessgraph/accessgraph/ingest/jsonerr"
 )
 
 // Options configures ParseExport and Fetch.
@@ -140,7 +141,7 @@ func (d *data) ingest(where string, segs []string, body []byte) (bool, error) {
 	}
 	var list []json.RawMessage
 	if err := json.Unmarshal(body, &list); err != nil {
-		return true, fmt.Errorf("%s: malformed JSON: %w", where, err)
+		return true, fmt.Errorf("%s: %w", where, jsonerr.Explain(body, err))
 	}
 	for i, raw := range list {
 		if err := d.element(r, fmt.Sprintf("%s: [%d]", where, i), raw); err != nil {
@@ -158,10 +159,7 @@ func snippet(b []byte) string {
 }
 
 func decode(el string, raw json.RawMessage, v any) error {
-	if err := json.Unmarshal(raw, v); err != nil {
-		return fmt.Errorf("%s: %w", el, err)
-	}
-	return nil
+	return jsonerr.Element(el, json.Unmarshal(raw, v))
 }
 
 func (d *data) element(r route, el string, raw json.RawMessage) error {

@@ -18,7 +18,7 @@ func TestExportErrors(t *testing.T) {
 		{"member-no-value.json", []string{"member-no-value.json", "Resources[1]: members[1].value: missing member id"}},
 		{"not-scim.json", []string{"not-scim.json", "want a User", "core:2.0:Schema"}},
 		{"list-no-total.json", []string{"list-no-total.json", "totalResults is missing"}},
-		{"truncated.json", []string{"truncated.json", "invalid JSON"}},
+		{"truncated.json", []string{"truncated.json", "truncated JSON: input ends at byte 86 (line 1, column 87)"}},
 		{"absent.json", []string{"absent.json", "no such file"}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/accessgraph/accessgraph/graph"
+	"github.com/accessgraph/accessgraph/ingest/jsonerr"
 )
 
 // SCIM schema URNs (RFC 7643 section 8.7, RFC 7644 section 3.4.2).
@@ -145,13 +146,20 @@ func ParseExportWithReport(opt Options, paths ...string) (*graph.Batch, *Report,
 	return build(opt, all)
 }
 
+// notSCIM says what a SCIM file looks like, for a file of another kind.
+const notSCIM = `expected a SCIM 2.0 (RFC 7643) User or Group resource, or a ListResponse ` +
+	`({"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":N,"Resources":[...]})`
+
 // parseDocument reads one JSON document: a ListResponse or one resource.
 func parseDocument(data []byte) ([]*resource, error) {
 	var head struct {
 		Schemas []string `json:"schemas"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, fmt.Errorf("invalid JSON: %w", err)
+		if jsonerr.IsSyntax(err) {
+			return nil, jsonerr.Explain(data, err)
+		}
+		return nil, fmt.Errorf("%w: %s", jsonerr.Explain(data, err), notSCIM)
 	}
 	if slices.Contains(head.Schemas, SchemaListResponse) {
 		lr, err := decodeList(data)
@@ -170,7 +178,7 @@ func parseDocument(data []byte) ([]*resource, error) {
 func decodeList(data []byte) (*listResponse, error) {
 	var lr listResponse
 	if err := json.Unmarshal(data, &lr); err != nil {
-		return nil, fmt.Errorf("ListResponse: %w", err)
+		return nil, fmt.Errorf("ListResponse: %w", jsonerr.Explain(data, err))
 	}
 	if !slices.Contains(lr.Schemas, SchemaListResponse) {
 		return nil, fmt.Errorf("schemas: want %q, got %q", SchemaListResponse, lr.Schemas)
@@ -203,7 +211,7 @@ func decodeResource(data []byte, at string) (*resource, error) {
 		Meta    meta     `json:"meta"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, fmt.Errorf("%s: %w", at, err)
+		return nil, jsonerr.Element(at, err)
 	}
 	var kind string
 	switch {
@@ -212,12 +220,12 @@ func decodeResource(data []byte, at string) (*resource, error) {
 	case slices.Contains(head.Schemas, SchemaGroup) || head.Meta.ResourceType == "Group":
 		kind = "Group"
 	default:
-		return nil, fmt.Errorf("%s: schemas %q: want a User (%s) or Group (%s) resource",
-			at, head.Schemas, SchemaUser, SchemaGroup)
+		return nil, fmt.Errorf("%s: schemas %q: want a User (%s) or Group (%s) resource: %s",
+			at, head.Schemas, SchemaUser, SchemaGroup, notSCIM)
 	}
 	var r resource
 	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("%s (%s): %w", at, kind, err)
+		return nil, jsonerr.Element(fmt.Sprintf("%s (%s)", at, kind), err)
 	}
 	r.at, r.kind = at, kind
 	if strings.TrimSpace(r.ID) == "" {

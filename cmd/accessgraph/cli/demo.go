@@ -102,6 +102,16 @@ beside whatever it holds (a smaller company replaces a larger one).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			g.allowShrink = true // the demo replaces its own synthetic sources
+			if !noServe {
+				// Bind before clearing, generating and ingesting, which take
+				// a while: a busy --addr fails now, not after all that work.
+				ln, err := sf.listen()
+				if err != nil {
+					return err
+				}
+				defer ln.Close() // serveWith closes it too; this covers failures before it
+				sf.ln = ln
+			}
 			if !cmd.Flags().Changed("store") {
 				g.storeDir = filepath.Join(defaultStoreDir(), "demo")
 				if err := g.clearDemoStore(cmd.Context()); err != nil {

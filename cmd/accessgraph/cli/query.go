@@ -15,12 +15,18 @@ import (
 )
 
 func newQueryCmd(g *globals) *cobra.Command {
-	var file, varsJSON string
+	var file, varsJSON, policy string
 	var vars []string
+	var complexity int
 	cmd := &cobra.Command{
 		Use:   "query [DOCUMENT]",
 		Short: "Run a GraphQL document against the store and print the JSON response",
-		Args:  cobra.MaximumNArgs(1),
+		Long: `Run a GraphQL document against the store and print the JSON response.
+
+A document that asks for reviewQueue, riskScore or decide first scores the whole
+store with the risk policy, as 'review' does (decisions go to the review store
+beside the graph store); other documents do not pay for it.`,
+		Args: cobra.MaximumNArgs(1),
 		Example: `  accessgraph query '{ blastRadius(id: "arn:aws:iam::123456789012:user/alex") { totals { resources } } }'
   accessgraph query -f reach.graphql --var id=arn:aws:iam::123456789012:user/alex`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -44,8 +50,17 @@ func newQueryCmd(g *globals) *cobra.Command {
 			}
 			var h projection.Holder
 			h.Store(snap)
-			out, qerr := gql.Execute(ctx, &gql.Resolver{Snapshots: &h, Store: st, Logger: g.log,
-				Cypher: cypherEngine(st)}, doc, vm)
+			r := &gql.Resolver{Snapshots: &h, Store: st, Logger: g.log, Cypher: cypherEngine(st)}
+			if gql.UsesReview(doc) {
+				// Scoring reads the whole store: only when the document asks.
+				svc, err := g.openReview(ctx, st, policy)
+				if err != nil {
+					return err
+				}
+				defer svc.Close()
+				r.Review = svc
+			}
+			out, qerr := gql.ExecuteWith(ctx, r, gql.Options{ComplexityLimit: complexity}, doc, vm)
 			if out == nil {
 				return qerr
 			}
@@ -64,6 +79,10 @@ func newQueryCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVarP(&file, "file", "f", "", "read the document from a file (- for stdin)")
 	cmd.Flags().StringVar(&varsJSON, "vars", "", "variables as a JSON object")
 	cmd.Flags().StringArrayVar(&vars, "var", nil, "a string variable as name=value (repeatable)")
+	cmd.Flags().IntVar(&complexity, "max-complexity", gql.DefaultComplexityLimit,
+		"highest GraphQL query cost accepted")
+	cmd.Flags().StringVar(&policy, "policy", "",
+		"risk policy for reviewQueue, riskScore and decide (default: the built-in policy)")
 	return cmd
 }
 

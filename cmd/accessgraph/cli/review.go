@@ -75,6 +75,27 @@ func (g *globals) startReview(ctx context.Context, st graph.Store, policyPath st
 	return svc, nil
 }
 
+// openReview opens the review queue's decision store beside the graph
+// store and fills the queue by scoring st now, as 'review' does: for
+// 'query', which answers reviewQueue, riskScore and decide in process.
+// No model is asked; every item says so.
+func (g *globals) openReview(ctx context.Context, st graph.Store, policyPath string) (*review.Service, error) {
+	res, err := g.scoreStore(ctx, st, policyPath)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(g.storeDir, 0o700); err != nil {
+		return nil, fmt.Errorf("review queue: %w", err)
+	}
+	svc, err := review.Open(filepath.Join(g.storeDir, "review.db"), review.Options{Logger: g.log})
+	if err != nil {
+		return nil, fmt.Errorf("review queue: %w", err)
+	}
+	svc.Load(res, noAdvice(res, "accessgraph query asks no LLM advisor (serve with "+EnvOllamaURL+
+		" or --ollama-url does)"))
+	return svc, nil
+}
+
 func newReviewCmd(g *globals) *cobra.Command {
 	var policy, reviewer string
 	var first int

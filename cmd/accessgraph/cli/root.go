@@ -64,8 +64,12 @@ func newRoot(g *globals) *cobra.Command {
 		Use:   "accessgraph",
 		Short: "Who can reach what: identity and access as one queryable graph",
 		Long: `accessgraph loads identities, accounts, groups, roles, resources, credentials and
-grants from real exports (AWS IAM, Kubernetes RBAC) into a graph, and answers
-blast radius, paths and reverse reach over GraphQL.
+grants from real exports or live APIs (AWS IAM and credential reports, Kubernetes
+RBAC, Okta, Microsoft Entra ID, Google Workspace, GitHub, Active Directory through
+SharpHound, SCIM and an HR roster) into one graph, links each person's accounts to
+one identity, and answers blast radius, paths and reverse reach over GraphQL. It
+ranks what to review first by risk (review), and can be the OIDC provider apps
+log in through (serve --config, idp).
 
 Start with:  accessgraph demo`,
 		SilenceUsage:  true,

@@ -28,6 +28,19 @@ type serveFlags struct {
 	tokenFile  string
 	token      string
 	advice     adviceFlags
+	// ln, if set, is a listener already bound to addr (the demo binds
+	// before its long ingest, so a busy port fails at once); serveWith
+	// serves on it and closes it.
+	ln net.Listener
+}
+
+// listen binds f.addr, with the error every command gives for a busy one.
+func (f *serveFlags) listen() (net.Listener, error) {
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w (is another server using it? pass --addr)", f.addr, err)
+	}
+	return ln, nil
 }
 
 func (f *serveFlags) register(cmd *cobra.Command) {
@@ -181,9 +194,11 @@ func (g *globals) serveWith(ctx context.Context, st graph.Store, f serveFlags, c
 		defer stop()
 		r.IDP, r.AfterIDPChange = p, refresh
 	}
-	ln, err := net.Listen("tcp", f.addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w (is another server using it? pass --addr)", f.addr, err)
+	ln := f.ln
+	if ln == nil {
+		if ln, err = f.listen(); err != nil {
+			return err
+		}
 	}
 	srv := &http.Server{
 		Handler: router, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
