@@ -130,7 +130,8 @@ func storeInput(b testing.TB, identities int) *risk.Input {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("LoadInput: %d nodes, %d edges in %s", len(in.Nodes), len(in.Edges), time.Since(start).Round(time.Millisecond))
+	b.Logf("LoadInput: %d nodes, %d edges in the projection, in %s", len(in.Nodes), in.Snapshot.Stats().Edges,
+		time.Since(start).Round(time.Millisecond))
 	return in
 }
 
