@@ -29,6 +29,19 @@ type Policy struct {
 	LLM        LLMPolicy   `json:"llm"`
 	ToxicPairs []ToxicPair `json:"toxic_pairs"`
 	Rules      []Rule      `json:"rules"`
+
+	file string // where ParsePolicy read it from, for errors
+}
+
+// label names the policy in errors: the file it came from, else its name.
+func (p *Policy) label() string {
+	switch {
+	case p.file != "" && p.Name != "":
+		return fmt.Sprintf("%s (%s)", p.file, p.Name)
+	case p.file != "":
+		return p.file
+	}
+	return p.Name
 }
 
 // LLMPolicy bounds what the model may do.
@@ -89,6 +102,7 @@ func ParsePolicy(name string, raw []byte) (*Policy, error) {
 	if err := yaml.UnmarshalStrict(raw, &p); err != nil {
 		return nil, fmt.Errorf("parse policy %s: %w", name, err)
 	}
+	p.file = name
 	if p.Version != 1 {
 		return nil, fmt.Errorf("parse policy %s: version: got %d, want 1", name, p.Version)
 	}

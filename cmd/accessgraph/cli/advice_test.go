@@ -24,6 +24,13 @@ import (
 // flags af and returns the base URL; the server stops when the test ends.
 func serveExport(t *testing.T, af adviceFlags) string {
 	t.Helper()
+	return serveExportWith(t, serveFlags{advice: af})
+}
+
+// serveExportWith is serveExport with more of serve's flags (addr,
+// complexity and token are set here).
+func serveExportWith(t *testing.T, f serveFlags) string {
+	t.Helper()
 	ds := datasets(t)
 	store := filepath.Join(t.TempDir(), "store")
 	mustRun(t, store, "ingest", "aws", filepath.Join(ds, "aws", gaadName))
@@ -36,8 +43,8 @@ func serveExport(t *testing.T, af adviceFlags) string {
 	done := make(chan error, 1)
 	ready := make(chan struct{})
 	go func() {
-		done <- g.serveWith(ctx, st, serveFlags{addr: fmt.Sprintf("127.0.0.1:%d", port), complexity: 5000,
-			token: testAPIToken, advice: af}, nil, func(string) { close(ready) })
+		f.addr, f.complexity, f.token = fmt.Sprintf("127.0.0.1:%d", port), 5000, testAPIToken
+		done <- g.serveWith(ctx, st, f, nil, func(string) { close(ready) })
 	}()
 	select {
 	case <-ready:
@@ -212,4 +219,42 @@ func TestServeQueueWithRealModel(t *testing.T) {
 	if top["advice"].(map[string]any)["state"] == risk.LLMOK {
 		require.NotEmpty(t, top["rationale"])
 	}
+}
+
+// serve --policy scores with the user's policy: a policy with one rule
+// puts exactly what that rule flags in the queue, with that rule as the
+// reason. A policy whose rule does not compile stops serve at start with
+// the file's name and the rule's id, before anything listens.
+func TestServePolicy(t *testing.T) {
+	dir := t.TempDir()
+	own := filepath.Join(dir, "own.yaml")
+	require.NoError(t, os.WriteFile(own, []byte(`version: 1
+name: only-obama
+rules:
+  - id: watch-obama
+    title: Watch obama
+    severity: high
+    weight: 40
+    when: item.id.endsWith(':user/obama')
+    evidence: "[item.id]"
+`), 0o600))
+	base := serveExportWith(t, serveFlags{policy: own})
+	items := waitQueue(t, base, 30*time.Second, func([]map[string]any) bool { return true })
+	require.Equal(t, "arn:aws:iam::012345678901:user/obama", items[0]["id"])
+	data := gqlPost(t, base, `{ riskScore(id: "arn:aws:iam::012345678901:user/obama") { reasons { rule } } }`)
+	require.Equal(t, []any{map[string]any{"rule": "watch-obama"}}, dig(data, "riskScore", "reasons"))
+
+	broken := filepath.Join(dir, "broken.yaml")
+	require.NoError(t, os.WriteFile(broken, []byte(`version: 1
+rules:
+  - id: typo
+    title: Typo
+    severity: high
+    weight: 40
+    when: item.no_such_fact >
+`), 0o600))
+	r := run(t, "", "serve", "--addr", "127.0.0.1:0", "--policy", broken)
+	require.Equal(t, 1, r.code, r.stderr)
+	require.Contains(t, r.stderr, "broken.yaml")
+	require.Contains(t, r.stderr, "typo")
 }

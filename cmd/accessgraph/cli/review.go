@@ -18,12 +18,9 @@ import (
 
 // scoreStore runs the rules and features over the whole store.
 func (g *globals) scoreStore(ctx context.Context, st graph.Store, policyPath string) (*risk.Result, error) {
-	p, err := risk.DefaultPolicy()
-	if policyPath != "" {
-		p, err = risk.LoadPolicy(policyPath)
-	}
+	p, err := loadPolicy(policyPath)
 	if err != nil {
-		return nil, fmt.Errorf("risk policy: %w", err)
+		return nil, err
 	}
 	sc, err := risk.NewScorer(p)
 	if err != nil {
@@ -41,6 +38,19 @@ func (g *globals) scoreStore(ctx context.Context, st graph.Store, policyPath str
 	g.log.Info("risk scored", "elements", len(res.Assessments), "rule_errors", res.RuleErrors,
 		"duration", time.Since(start).Round(time.Millisecond))
 	return res, nil
+}
+
+// loadPolicy reads the risk policy at path, or the built-in one when path
+// is empty.
+func loadPolicy(path string) (*risk.Policy, error) {
+	p, err := risk.DefaultPolicy()
+	if path != "" {
+		p, err = risk.LoadPolicy(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("risk policy: %w", err)
+	}
+	return p, nil
 }
 
 // startReview opens the review queue's decision store beside the graph

@@ -28,6 +28,7 @@ type serveFlags struct {
 	tokenFile  string
 	token      string
 	advice     adviceFlags
+	policy     string
 	// ln, if set, is a listener already bound to addr (the demo binds
 	// before its long ingest, so a busy port fails at once); serveWith
 	// serves on it and closes it.
@@ -49,6 +50,8 @@ func (f *serveFlags) register(cmd *cobra.Command) {
 		"highest GraphQL query cost accepted")
 	cmd.Flags().StringVar(&f.tokenFile, "api-token-file", "",
 		"file holding the API token /graphql requires (else env "+EnvAPIToken+", else server.token)")
+	cmd.Flags().StringVar(&f.policy, "policy", "",
+		"risk policy file for the review queue (default: the built-in policy; see graph/risk/policy/default.yaml)")
 	f.advice.register(cmd.Flags())
 }
 
@@ -167,15 +170,20 @@ func (g *globals) serveWith(ctx context.Context, st graph.Store, f serveFlags, c
 		defer sched.Stop()
 		r.Syncs = sched
 	}
-	pol, err := risk.DefaultPolicy()
+	// Read and compile the policy now: a broken file stops the server at
+	// start with the file's own error, not in the background scoring.
+	pol, err := loadPolicy(f.policy)
 	if err != nil {
 		return err
+	}
+	if _, err := risk.NewScorer(pol); err != nil {
+		return err // names the file and the rule
 	}
 	adv, err := newAdvisor(f.advice, pol.LLM.MaxRaise)
 	if err != nil {
 		return err
 	}
-	svc, err := g.startReview(ctx, st, "", adv, f.advice)
+	svc, err := g.startReview(ctx, st, f.policy, adv, f.advice)
 	if err != nil {
 		return err
 	}
