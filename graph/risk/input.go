@@ -205,11 +205,12 @@ func newIndex(in *Input) *index {
 		x.in[i] = inAll[inN[i]:inN[i]:inN[i+1]]
 	}
 	for i, fe := range ends {
-		if fe[0] < 0 {
+		from, to := fe[0], fe[1]
+		if from < 0 {
 			continue
 		}
-		x.out[fe[0]] = append(x.out[fe[0]], int32(i))
-		x.in[fe[1]] = append(x.in[fe[1]], int32(i))
+		x.out[from] = append(x.out[from], int32(i))
+		x.in[to] = append(x.in[to], int32(i))
 	}
 	return x
 }
