@@ -16,12 +16,22 @@ type Batch struct {
 	// Source names the sync source, e.g. "aws:012345678901" or "k8s:prod".
 	Source string
 	nodes  map[string]*Node
-	edges  map[string]*Edge
+	edges  map[edgeKey]*Edge
 }
+
+// edgeKey identifies an edge in a batch by its parts: its strings share
+// the edge's own, where a key of Edge.ID() would hold a second copy of both
+// endpoints (about 150 bytes per edge of a large batch).
+type edgeKey struct {
+	from, to string
+	kind     EdgeKind
+}
+
+func keyOf(e *Edge) edgeKey { return edgeKey{from: e.From, to: e.To, kind: e.Kind} }
 
 // NewBatch returns an empty batch for source.
 func NewBatch(source string) *Batch {
-	return &Batch{Source: source, nodes: map[string]*Node{}, edges: map[string]*Edge{}}
+	return &Batch{Source: source, nodes: map[string]*Node{}, edges: map[edgeKey]*Edge{}}
 }
 
 // AddNode adds n, or merges its props into the node already added under the
@@ -57,8 +67,8 @@ func (b *Batch) AddNode(n Node) *Node {
 // AddEdge adds e, merging it into an edge already added with the same ID.
 func (b *Batch) AddEdge(e Edge) *Edge {
 	e.Source = b.Source
-	id := e.ID()
-	if old, ok := b.edges[id]; ok {
+	k := keyOf(&e)
+	if old, ok := b.edges[k]; ok {
 		old.Merge(&e)
 		return old
 	}
@@ -66,7 +76,7 @@ func (b *Batch) AddEdge(e Edge) *Edge {
 	c.Actions = unionSorted(nil, e.Actions)
 	c.Conditions = unionSorted(nil, e.Conditions)
 	c.Via = unionSorted(nil, e.Via)
-	b.edges[id] = &c
+	b.edges[k] = &c
 	return &c
 }
 
@@ -76,9 +86,9 @@ func (b *Batch) Node(id string) (*Node, bool) {
 	return n, ok
 }
 
-// Edge returns the edge with id, if the batch has it.
-func (b *Batch) Edge(id string) (*Edge, bool) {
-	e, ok := b.edges[id]
+// Edge returns the edge from -kind-> to, if the batch has it.
+func (b *Batch) Edge(from string, kind EdgeKind, to string) (*Edge, bool) {
+	e, ok := b.edges[edgeKey{from: from, to: to, kind: kind}]
 	return e, ok
 }
 
@@ -94,16 +104,14 @@ func (b *Batch) Nodes() []Node {
 
 // Edges returns the batch's edges sorted by ID.
 func (b *Batch) Edges() []Edge {
-	// The map's keys are the IDs: sorting them spares building two ID
-	// strings per comparison.
-	ids := make([]string, 0, len(b.edges))
-	for id := range b.edges {
-		ids = append(ids, id)
+	refs := make([]*Edge, 0, len(b.edges))
+	for _, e := range b.edges {
+		refs = append(refs, e)
 	}
-	slices.Sort(ids)
-	out := make([]Edge, len(ids))
-	for i, id := range ids {
-		out[i] = *b.edges[id]
+	refs = sortEdgeRefs(refs)
+	out := make([]Edge, len(refs))
+	for i, e := range refs {
+		out[i] = *e
 	}
 	return out
 }
@@ -167,12 +175,7 @@ func (b *Batch) checkEdge(e *Edge, from *string) error {
 type Sorted struct {
 	Source string
 	nodes  []*Node
-	edges  []edgeRef
-}
-
-type edgeRef struct {
-	id string // the map key: Edge.ID() without building it again
-	e  *Edge
+	edges  []*Edge
 }
 
 // Sorted validates b as Validate does and returns its elements in ID order,
@@ -183,7 +186,7 @@ func (b *Batch) Sorted() (*Sorted, error) {
 	if b.Source == "" {
 		return nil, fmt.Errorf("batch: empty source")
 	}
-	s := &Sorted{Source: b.Source, nodes: make([]*Node, 0, len(b.nodes)), edges: make([]edgeRef, 0, len(b.edges))}
+	s := &Sorted{Source: b.Source, nodes: make([]*Node, 0, len(b.nodes)), edges: make([]*Edge, 0, len(b.edges))}
 	for _, n := range b.nodes {
 		s.nodes = append(s.nodes, n)
 	}
@@ -193,13 +196,13 @@ func (b *Batch) Sorted() (*Sorted, error) {
 			return nil, err
 		}
 	}
-	for id, e := range b.edges {
-		s.edges = append(s.edges, edgeRef{id: id, e: e})
+	for _, e := range b.edges {
+		s.edges = append(s.edges, e)
 	}
 	s.edges = sortEdgeRefs(s.edges)
 	var from string
-	for _, r := range s.edges {
-		if err := b.checkEdge(r.e, &from); err != nil {
+	for _, e := range s.edges {
+		if err := b.checkEdge(e, &from); err != nil {
 			return nil, err
 		}
 	}
@@ -210,22 +213,66 @@ func (b *Batch) Sorted() (*Sorted, error) {
 // goroutines.
 const parallelSort = 1 << 16
 
+// CompareEdgeIDs orders edges as strings.Compare orders their IDs
+// (EdgeID: from|KIND|to) without building them.
+func CompareEdgeIDs(x, y *Edge) int {
+	if x.From != y.From {
+		// Decided within the shorter From unless it is a prefix of the
+		// other ("u1" and "u10": then "|" meets "0").
+		n := min(len(x.From), len(y.From))
+		if c := strings.Compare(x.From[:n], y.From[:n]); c != 0 {
+			return c
+		}
+	} else if x.Kind == y.Kind {
+		return strings.Compare(x.To, y.To)
+	}
+	return compareParts([5]string{x.From, "|", x.Kind.String(), "|", x.To},
+		[5]string{y.From, "|", y.Kind.String(), "|", y.To})
+}
+
+// compareParts compares the concatenation of a's parts with b's, byte by
+// byte, without building either.
+func compareParts(a, b [5]string) int {
+	i, j := 0, 0
+	var sa, sb string
+	for {
+		for sa == "" && i < len(a) {
+			sa, i = a[i], i+1
+		}
+		for sb == "" && j < len(b) {
+			sb, j = b[j], j+1
+		}
+		switch {
+		case sa == "" && sb == "":
+			return 0
+		case sa == "":
+			return -1
+		case sb == "":
+			return 1
+		}
+		n := min(len(sa), len(sb))
+		if c := strings.Compare(sa[:n], sb[:n]); c != 0 {
+			return c
+		}
+		sa, sb = sa[n:], sb[n:]
+	}
+}
+
 // sortEdgeRefs sorts refs by ID. Many are sorted in two halves at once, then
-// merged: a million IDs take about half a second of one core to sort.
-func sortEdgeRefs(refs []edgeRef) []edgeRef {
-	cmp := func(x, y edgeRef) int { return strings.Compare(x.id, y.id) }
+// merged: a million edges take about half a second of one core to sort.
+func sortEdgeRefs(refs []*Edge) []*Edge {
 	if len(refs) < parallelSort || runtime.GOMAXPROCS(0) < 2 {
-		slices.SortFunc(refs, cmp)
+		slices.SortFunc(refs, CompareEdgeIDs)
 		return refs
 	}
 	a, b := refs[:len(refs)/2], refs[len(refs)/2:]
 	var wg sync.WaitGroup
-	wg.Go(func() { slices.SortFunc(a, cmp) })
-	slices.SortFunc(b, cmp)
+	wg.Go(func() { slices.SortFunc(a, CompareEdgeIDs) })
+	slices.SortFunc(b, CompareEdgeIDs)
 	wg.Wait()
-	out := make([]edgeRef, 0, len(refs))
+	out := make([]*Edge, 0, len(refs))
 	for len(a) > 0 && len(b) > 0 {
-		if a[0].id < b[0].id { // IDs are distinct (map keys)
+		if CompareEdgeIDs(a[0], b[0]) < 0 { // keys are distinct
 			out, a = append(out, a[0]), a[1:]
 		} else {
 			out, b = append(out, b[0]), b[1:]
@@ -249,8 +296,8 @@ func (s *Sorted) AppendNodes(dst []Node, i, j int) []Node {
 // AppendEdges appends (shallow) copies of the edges i to j-1, in ID order,
 // to dst.
 func (s *Sorted) AppendEdges(dst []Edge, i, j int) []Edge {
-	for _, r := range s.edges[i:j] {
-		dst = append(dst, *r.e)
+	for _, e := range s.edges[i:j] {
+		dst = append(dst, *e)
 	}
 	return dst
 }

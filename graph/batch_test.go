@@ -114,3 +114,53 @@ func TestSortedAllocations(t *testing.T) {
 	require.NoError(t, b.Validate())
 	require.Zero(t, testing.AllocsPerRun(5, func() { _ = b.Validate() }))
 }
+
+// CompareEdgeIDs orders edges exactly as strings.Compare orders their IDs,
+// which is the order stores and earlier releases saw: random IDs drawn from
+// a small alphabet that includes '|' and the letters and digits around it,
+// with shared prefixes, empty-looking tails and every edge kind.
+func TestCompareEdgeIDsMatchesIDOrder(t *testing.T) {
+	alphabet := []string{"u", "1", "10", "|", "|M", "A", "MEMBER_OF", "_", "~", "0", "a|b"}
+	rnd := uint64(42)
+	next := func(n int) int {
+		rnd ^= rnd << 13
+		rnd ^= rnd >> 7
+		rnd ^= rnd << 17
+		return int(rnd % uint64(n))
+	}
+	word := func() string {
+		var sb strings.Builder
+		for range 1 + next(4) {
+			sb.WriteString(alphabet[next(len(alphabet))])
+		}
+		return sb.String()
+	}
+	kinds := []EdgeKind{EdgeMemberOf, EdgeHasAccount, EdgeAccess, EdgeContains, EdgeCanAssume, EdgeOnBehalfOf}
+	edges := make([]*Edge, 3000)
+	for i := range edges {
+		edges[i] = &Edge{From: word(), To: word(), Kind: kinds[next(len(kinds))]}
+	}
+	sign := func(c int) int { return max(-1, min(1, c)) }
+	for i := range edges {
+		for j := range 40 {
+			x, y := edges[i], edges[(i*31+j*17)%len(edges)]
+			require.Equal(t, sign(strings.Compare(x.ID(), y.ID())), sign(CompareEdgeIDs(x, y)),
+				"%q vs %q", x.ID(), y.ID())
+		}
+	}
+	// Prefix cases by hand: "u1" < "u10" as strings, but "u10|..." < "u1|...".
+	a, b := &Edge{From: "u1", Kind: EdgeMemberOf, To: "g"}, &Edge{From: "u10", Kind: EdgeMemberOf, To: "g"}
+	require.Equal(t, 1, CompareEdgeIDs(a, b))
+	require.Equal(t, -1, CompareEdgeIDs(b, a))
+	require.Zero(t, CompareEdgeIDs(a, a))
+}
+
+// Edges are looked up by their parts.
+func TestBatchEdgeLookup(t *testing.T) {
+	b := sortedBatch()
+	e, ok := b.Edge("u10", EdgeAccess, "r")
+	require.True(t, ok)
+	require.Equal(t, []string{"get"}, e.Actions)
+	_, ok = b.Edge("u10", EdgeMemberOf, "r")
+	require.False(t, ok)
+}

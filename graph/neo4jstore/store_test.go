@@ -475,7 +475,7 @@ func synthetic(n, e int) *graph.Batch {
 			edge.Privilege = graph.Privilege(1 + to%3)
 			edge.Actions = []string{"s3:GetObject", "s3:PutObject"}
 		}
-		if _, dup := b.Edge(edge.ID()); dup {
+		if _, dup := b.Edge(edge.From, edge.Kind, edge.To); dup {
 			continue
 		}
 		b.AddEdge(edge)

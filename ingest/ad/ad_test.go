@@ -73,7 +73,7 @@ func name(b *graph.Batch, id string) string {
 
 func edge(t *testing.T, b *graph.Batch, from string, k graph.EdgeKind, to string) *graph.Edge {
 	t.Helper()
-	e, ok := b.Edge(graph.EdgeID(from, k, to))
+	e, ok := b.Edge(from, k, to)
 	require.True(t, ok, "%s %s %s (%s -> %s)", from, k, to, name(b, from), name(b, to))
 	return e
 }
@@ -253,7 +253,7 @@ func TestEveryACEHasAnEdge(t *testing.T) {
 				if strings.HasPrefix(a.RightName, "GetChanges") {
 					k = graph.EdgeAccess
 				}
-				e, ok := b.Edge(graph.EdgeID(from, k, to))
+				e, ok := b.Edge(from, k, to)
 				require.True(t, ok, "%s %s on %s", a.PrincipalSID, a.RightName, o.Properties.Name)
 				require.Contains(t, e.Actions, a.RightName)
 				kinds[a.RightName]++
@@ -288,7 +288,7 @@ func TestDCSync(t *testing.T) {
 	a := edge(t, b, sid("2209"), graph.EdgeAccess, domain)
 	require.Equal(t, graph.PrivRead, a.Privilege)
 	require.Equal(t, []string{"GetChanges"}, a.Actions)
-	_, ok := b.Edge(graph.EdgeID(sid("2209"), graph.EdgeEscalates, domain))
+	_, ok := b.Edge(sid("2209"), graph.EdgeEscalates, domain)
 	require.False(t, ok)
 }
 

@@ -46,14 +46,14 @@ func parseFile(t *testing.T, path string, opt Options) *graph.Batch {
 
 func edge(t *testing.T, b *graph.Batch, from string, k graph.EdgeKind, to string) *graph.Edge {
 	t.Helper()
-	e, ok := b.Edge(graph.EdgeID(from, k, to))
+	e, ok := b.Edge(from, k, to)
 	require.True(t, ok, "missing edge %s", graph.EdgeID(from, k, to))
 	return e
 }
 
 func noEdge(t *testing.T, b *graph.Batch, from string, k graph.EdgeKind, to string) {
 	t.Helper()
-	_, ok := b.Edge(graph.EdgeID(from, k, to))
+	_, ok := b.Edge(from, k, to)
 	require.False(t, ok, "unexpected edge %s", graph.EdgeID(from, k, to))
 }
 

@@ -249,7 +249,7 @@ func (bd *builder) memberships() {
 		if m.transitive {
 			e.Props = map[string]string{"transitive": "true"}
 		}
-		if old, ok := bd.b.Edge(graph.EdgeID(from, graph.EdgeMemberOf, to)); ok && !m.transitive {
+		if old, ok := bd.b.Edge(from, graph.EdgeMemberOf, to); ok && !m.transitive {
 			delete(old.Props, "transitive") // a direct membership is known
 		}
 		bd.b.AddEdge(e)

@@ -34,7 +34,7 @@ func mocksFile(t *testing.T) string {
 // edge returns the edge from -kind-> to, failing the test if it is absent.
 func edge(t *testing.T, b *graph.Batch, from string, k graph.EdgeKind, to string) *graph.Edge {
 	t.Helper()
-	e, ok := b.Edge(graph.EdgeID(from, k, to))
+	e, ok := b.Edge(from, k, to)
 	require.Truef(t, ok, "missing edge %s", graph.EdgeID(from, k, to))
 	return e
 }

@@ -47,7 +47,7 @@ func parseFixture(t *testing.T) *graph.Batch {
 
 func edge(t *testing.T, b *graph.Batch, from string, k graph.EdgeKind, to string) *graph.Edge {
 	t.Helper()
-	e, ok := b.Edge(graph.EdgeID(from, k, to))
+	e, ok := b.Edge(from, k, to)
 	require.Truef(t, ok, "missing edge %s", graph.EdgeID(from, k, to))
 	return e
 }

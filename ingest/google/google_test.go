@@ -42,7 +42,7 @@ func parseFixture(t *testing.T) *graph.Batch {
 
 func edge(t *testing.T, b *graph.Batch, from string, k graph.EdgeKind, to string) *graph.Edge {
 	t.Helper()
-	e, ok := b.Edge(graph.EdgeID(from, k, to))
+	e, ok := b.Edge(from, k, to)
 	require.Truef(t, ok, "missing edge %s", graph.EdgeID(from, k, to))
 	return e
 }
@@ -137,7 +137,7 @@ func TestAdminRoles(t *testing.T) {
 	edge(t, b, chloe, graph.EdgeHasRole, helpDeskOU)
 	require.Equal(t, graph.PrivAdmin, edge(t, b, helpDeskOU, graph.EdgeAccess, ou).Privilege)
 	edge(t, b, tenant, graph.EdgeContains, ou)
-	_, ok := b.Edge(graph.EdgeID(helpDeskOU, graph.EdgeAccess, tenant))
+	_, ok := b.Edge(helpDeskOU, graph.EdgeAccess, tenant)
 	require.False(t, ok)
 	// Super admins can take over any account.
 	require.Len(t, from(b, seed, graph.EdgeEscalates), 5)

@@ -54,13 +54,13 @@ func parseTestdata(t *testing.T, opt Options, names ...string) (*graph.Batch, *R
 // edge returns the edge from -kind-> to, failing the test if it is absent.
 func edge(t *testing.T, b *graph.Batch, from string, k graph.EdgeKind, to string) *graph.Edge {
 	t.Helper()
-	e, ok := b.Edge(graph.EdgeID(from, k, to))
+	e, ok := b.Edge(from, k, to)
 	require.Truef(t, ok, "missing edge %s", graph.EdgeID(from, k, to))
 	return e
 }
 
 func hasEdge(b *graph.Batch, from string, k graph.EdgeKind, to string) bool {
-	_, ok := b.Edge(graph.EdgeID(from, k, to))
+	_, ok := b.Edge(from, k, to)
 	return ok
 }
 

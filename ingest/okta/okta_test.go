@@ -41,7 +41,7 @@ func node(t *testing.T, b *graph.Batch, id string) *graph.Node {
 
 func edge(t *testing.T, b *graph.Batch, from string, k graph.EdgeKind, to string) *graph.Edge {
 	t.Helper()
-	e, ok := b.Edge(graph.EdgeID(from, k, to))
+	e, ok := b.Edge(from, k, to)
 	require.Truef(t, ok, "missing edge %s", graph.EdgeID(from, k, to))
 	return e
 }
@@ -105,7 +105,7 @@ func TestExportRealAnswers(t *testing.T) {
 	// Who reaches which app: Isaac through West Coast Users (no direct
 	// edge: his assignment has scope GROUP), John directly.
 	require.Equal(t, west, reaches(b, isaac)[saml])
-	_, direct := b.Edge(graph.EdgeID(isaac, graph.EdgeAccess, saml))
+	_, direct := b.Edge(isaac, graph.EdgeAccess, saml)
 	require.False(t, direct)
 	require.Equal(t, "Custom Saml 2.0 App", node(t, b, saml).Name)
 	e := edge(t, b, john, graph.EdgeAccess, exp)

@@ -59,8 +59,8 @@ func TestResolve(t *testing.T) {
 	require.Equal(t, "offboarded", alex.Props["status"])
 	agent, _ := r.Batch.Node("identity:agent-7@example.com")
 	require.Equal(t, "agent", agent.Subkind)
-	d, ok := r.Batch.Edge(graph.EdgeID("identity:agent-7@example.com", graph.EdgeDelegates,
-		"identity:sam@example.com"))
+	d, ok := r.Batch.Edge("identity:agent-7@example.com", graph.EdgeDelegates,
+		"identity:sam@example.com")
 	require.True(t, ok, "the agent acts on behalf of sam")
 	require.Equal(t, []string{"on_behalf_of sam@example.com"}, d.Via)
 	require.NoError(t, r.Batch.Validate())

@@ -51,7 +51,7 @@ func datasetFiles(t *testing.T) []string {
 }
 
 func memberOf(b *graph.Batch, from, to string) bool {
-	_, ok := b.Edge(graph.EdgeID(from, graph.EdgeMemberOf, to))
+	_, ok := b.Edge(from, graph.EdgeMemberOf, to)
 	return ok
 }
 
@@ -90,7 +90,7 @@ func TestBabsJensen(t *testing.T) {
 	require.Equal(t, 1, rep.Users)
 	require.Equal(t, 3, rep.Groups)
 	// Tour Guides lists Babs and Babs lists Tour Guides: one edge with both origins.
-	e, ok := b.Edge(graph.EdgeID(u.ID, graph.EdgeMemberOf, groupID("example.com", tourGuides)))
+	e, ok := b.Edge(u.ID, graph.EdgeMemberOf, groupID("example.com", tourGuides))
 	require.True(t, ok)
 	require.Equal(t, []string{"group.members", "user.groups"}, e.Via)
 }

@@ -165,7 +165,7 @@ func edgesFrom(b *indexed, from string, k graph.EdgeKind) []graph.Edge {
 
 func requireEdge(t *testing.T, b *indexed, from string, k graph.EdgeKind, to string) *graph.Edge {
 	t.Helper()
-	e, ok := b.Edge(graph.EdgeID(from, k, to))
+	e, ok := b.Edge(from, k, to)
 	require.True(t, ok, "missing edge %s", graph.EdgeID(from, k, to))
 	return e
 }
