@@ -561,6 +561,17 @@ func TestBlastRadiusOfResource(t *testing.T) {
 	var got blastJSON
 	data(t, srv, blastQuery, map[string]any{"id": roleAdmin}, &got)
 	require.Equal(t, 4, got.BlastRadius.Totals.Resources)
+
+	// A node filed as a resource that does lead somewhere (one source saw a
+	// role's ARN as a resource, another gave the role its grants) keeps its
+	// answer: the refusal is for nodes whose blast radius is empty.
+	nodes = append(nodes, graph.Node{ID: "arn:aws:iam::2:role/misfiled", Kind: graph.KindResource, Name: "misfiled",
+		Source: "test"})
+	edges = append(edges, graph.Edge{From: "arn:aws:iam::2:role/misfiled", To: bktLogs, Kind: graph.EdgeAccess,
+		Privilege: graph.PrivRead, Actions: []string{"s3:GetObject"}, Source: "test"})
+	h.Store(projection.FromElements(nodes, edges))
+	data(t, srv, blastQuery, map[string]any{"id": "arn:aws:iam::2:role/misfiled"}, &got)
+	require.Equal(t, 1, got.BlastRadius.Totals.Resources)
 }
 
 func TestUsesReview(t *testing.T) {

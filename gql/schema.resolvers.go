@@ -135,10 +135,12 @@ func (r *queryResolver) BlastRadius(ctx context.Context, id string, minPrivilege
 	if err != nil {
 		return model.BlastRadius{}, err
 	}
-	if ref.Kind == graph.KindResource {
+	if ref.Kind == graph.KindResource && !s.LeadsOut(id) {
 		// Access ends at a resource and only CONTAINS edges leave one
-		// (docs/DECISIONS.md D2): its blast radius is always empty, which
-		// reads as "harmless" when the question was surely the reverse one.
+		// (docs/DECISIONS.md D2): its blast radius is empty, which reads as
+		// "harmless" when the question was surely the reverse one. A node
+		// that does lead somewhere (two sources disagreeing on its kind)
+		// keeps its answer.
 		return model.BlastRadius{}, resourceBlastRadiusError(ref)
 	}
 	q := projection.BlastRadiusQuery{From: id, MaxDepth: intArg(maxDepth, 0), Witnesses: witnessWindow(first, after)}

@@ -307,6 +307,22 @@ func (s *Snapshot) reachActions(accs *accTable, a *reachAcc) []string {
 	return all.actionList(s)
 }
 
+// LeadsOut reports whether a traversal or ACCESS edge leaves the node id
+// (an unknown id reports false). A node with none has an empty blast
+// radius, whatever its kind.
+func (s *Snapshot) LeadsOut(id string) bool {
+	i, ok := s.find(id)
+	if !ok {
+		return false
+	}
+	for e := s.outOff[i]; e < s.outOff[i+1]; e++ {
+		if k := s.ekind[e]; k.Traversal() || k.Terminal() {
+			return true
+		}
+	}
+	return false
+}
+
 // hasContainerIn reports whether any CONTAINS edge points at r.
 func (s *Snapshot) hasContainerIn(r int32) bool {
 	for i := s.inOff[r]; i < s.inOff[r+1]; i++ {

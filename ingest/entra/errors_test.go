@@ -31,6 +31,7 @@ func TestExportErrors(t *testing.T) {
 		{"truncated JSON", "groups.json", `{"value":[{"id":"g"}`,
 			"groups.json: truncated JSON: input ends at byte 20 (line 1, column 21) inside an unfinished value"},
 		{"malformed JSON", "groups.json", "{\"value\":[\n{\"id\":\"g\"}}", "groups.json: malformed JSON at byte 22 (line 2, column 11)"},
+		{"malformed after blank lines", "groups.json", "\n\n[{\"id\":\"g\"},,]", "groups.json: malformed JSON at byte 15 (line 3, column 13)"},
 		{"unexpected file", "user.json", `{"value":[]}`, "user.json: unexpected file"},
 		{"value not a list", "groups.json", `{"value":3}`, `groups.json: value: expected an array of entities, got "3"`},
 	}

@@ -288,15 +288,17 @@ func unknownParent(id string) bool {
 // items splits a response body into its entities: a collection
 // ({"value":[…]}), a single entity, a single entity wrapped as
 // {"value":{…}}, or (in exports) a bare JSON array.
-func items(body []byte) ([]json.RawMessage, error) {
-	body = bytes.TrimSpace(body)
+func items(raw []byte) ([]json.RawMessage, error) {
+	// Decode raw itself, not the trimmed body: error positions then count
+	// from the file's or response's first byte.
+	body := bytes.TrimSpace(raw)
 	if len(body) == 0 {
 		return nil, fmt.Errorf("empty body: expected a Graph JSON response")
 	}
 	if body[0] == '[' {
 		var arr []json.RawMessage
-		if err := json.Unmarshal(body, &arr); err != nil {
-			return nil, jsonerr.Explain(body, err)
+		if err := json.Unmarshal(raw, &arr); err != nil {
+			return nil, jsonerr.Explain(raw, err)
 		}
 		return arr, nil
 	}
@@ -304,8 +306,8 @@ func items(body []byte) ([]json.RawMessage, error) {
 		return nil, fmt.Errorf("expected a JSON object or array, got %q", snippet(body))
 	}
 	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil {
-		return nil, jsonerr.Explain(body, err)
+	if err := json.Unmarshal(raw, &top); err != nil {
+		return nil, jsonerr.Explain(raw, err)
 	}
 	v, ok := top["value"]
 	if !ok {

@@ -159,13 +159,13 @@ func readPages[P any](file string, required bool, kind string, each func(where s
 	trim := bytes.TrimSpace(data)
 	if len(trim) > 0 && trim[0] == '[' {
 		var pages []json.RawMessage
-		if err := decodeArray(trim, &pages); err != nil {
+		if err := decodeArray(data, &pages); err != nil { // positions count from the file's first byte
 			return fmt.Errorf("%s: %w", file, err)
 		}
 		for i, raw := range pages {
 			var p P
 			w := fmt.Sprintf("%s: page[%d]", file, i)
-			if err := decodePage(w, raw, kind, &p); err != nil {
+			if err := decodePage(w, raw, kind, &p, true); err != nil {
 				return err
 			}
 			if err := each(w, &p); err != nil {
@@ -175,7 +175,7 @@ func readPages[P any](file string, required bool, kind string, each func(where s
 		return nil
 	}
 	var p P
-	if err := decodePage(file, data, kind, &p); err != nil {
+	if err := decodePage(file, data, kind, &p, false); err != nil {
 		return err
 	}
 	return each(file, &p)

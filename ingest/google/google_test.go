@@ -251,6 +251,12 @@ func TestExportErrors(t *testing.T) {
 		{"no users", map[string]string{"groups.json": `{"groups":[]}`}, []string{"users.json", "no such file"}},
 		{"malformed", map[string]string{"users.json": "{\"users\": [\n {\"id\": \"1\",, }]}"},
 			[]string{"users.json: malformed JSON", "line 2"}},
+		// Positions count from the file's first byte, leading blank lines
+		// included; a page of an array of pages names its field instead.
+		{"malformed page array", map[string]string{"users.json": "\n\n\n[\n{\"users\": []},\n x]"},
+			[]string{"users.json: malformed JSON at byte 22 (line 6, column 2)"}},
+		{"wrong type in a page", map[string]string{"users.json": "[{\"users\": []},\n{\"users\": [\n\n{\"id\": \"1\", \"isAdmin\": \"yes\"}]}]"},
+			[]string{"users.json: page[1]: users.isAdmin: found a JSON string, expected true or false"}},
 		{"wrong kind", map[string]string{"users.json": `{"kind":"admin#directory#groups","groups":[]}`},
 			[]string{`users.json: kind is "admin#directory#groups", expected "admin#directory#users"`}},
 		{"missing email", map[string]string{"users.json": `{"users":[{"id":"1","primaryEmail":"a@x"},{"id":"2"}]}`},

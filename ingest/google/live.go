@@ -104,7 +104,7 @@ func Fetch(ctx context.Context, c *httpapi.Client, opt Options) (*graph.Batch, e
 			return nil, explain(err, body)
 		}
 		var p tokensPage
-		if err := decodePage("GET "+ref, body, kindTokens, &p); err != nil {
+		if err := decodePage("GET "+ref, body, kindTokens, &p, false); err != nil {
 			return nil, fmt.Errorf("google: %w", err)
 		}
 		if tl.tokens, err = checkTokens("GET "+ref, &p); err != nil {
@@ -133,7 +133,7 @@ func pages[P any](ctx context.Context, c *httpapi.Client, first, kind string, ea
 		}
 		var p P
 		w := fmt.Sprintf("GET %s page %d", path, page)
-		if err := decodePage(w, body, kind, &p); err != nil {
+		if err := decodePage(w, body, kind, &p, false); err != nil {
 			return fmt.Errorf("google: %w", err)
 		}
 		if err := each(w, &p); err != nil {

@@ -190,8 +190,15 @@ type tokenList struct {
 
 // decodePage decodes one list response (a JSON object) into v and checks its
 // kind, if set, against want. where names the file or URL and page.
-func decodePage(where string, data []byte, want string, v any) error {
-	if err := decodeJSON(data, v); err != nil {
+func decodePage(where string, data []byte, want string, v any, piece bool) error {
+	if piece {
+		// A page cut out of a file's array: it is well-formed JSON (the
+		// array parsed), and a position would count from the page, not
+		// the file, so the error names the field instead.
+		if err := json.Unmarshal(data, v); err != nil {
+			return jsonerr.Element(where, err)
+		}
+	} else if err := decodeJSON(data, v); err != nil {
 		return fmt.Errorf("%s: %w", where, err)
 	}
 	var k struct {

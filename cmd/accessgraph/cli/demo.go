@@ -103,6 +103,15 @@ beside whatever it holds (a smaller company replaces a larger one).`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			g.allowShrink = true // the demo replaces its own synthetic sources
 			if !noServe {
+				// The token and the policy are checked before the long work,
+				// as serve checks them: a demo on a non-loopback --addr needs
+				// a token like any server of the graph.
+				if err := sf.resolveToken(nil); err != nil {
+					return err
+				}
+				if err := sf.loadPolicy(); err != nil {
+					return err
+				}
 				// Bind before clearing, generating and ingesting, which take
 				// a while: a busy --addr fails now, not after all that work.
 				ln, err := sf.listen()

@@ -53,7 +53,11 @@ beside the graph store); other documents do not pay for it.`,
 			r := &gql.Resolver{Snapshots: &h, Store: st, Logger: g.log, Cypher: cypherEngine(st)}
 			if gql.UsesReview(doc) {
 				// Scoring reads the whole store: only when the document asks.
-				svc, err := g.openReview(ctx, st, policy)
+				pol, err := loadPolicy(policy)
+				if err != nil {
+					return err
+				}
+				svc, err := g.openReview(ctx, st, pol)
 				if err != nil {
 					return err
 				}

@@ -17,11 +17,7 @@ import (
 )
 
 // scoreStore runs the rules and features over the whole store.
-func (g *globals) scoreStore(ctx context.Context, st graph.Store, policyPath string) (*risk.Result, error) {
-	p, err := loadPolicy(policyPath)
-	if err != nil {
-		return nil, err
-	}
+func (g *globals) scoreStore(ctx context.Context, st graph.Store, p *risk.Policy) (*risk.Result, error) {
 	sc, err := risk.NewScorer(p)
 	if err != nil {
 		return nil, err
@@ -41,7 +37,8 @@ func (g *globals) scoreStore(ctx context.Context, st graph.Store, policyPath str
 }
 
 // loadPolicy reads the risk policy at path, or the built-in one when path
-// is empty.
+// is empty, and compiles its rules once to check them: a broken rule is
+// reported now, naming the file and the rule, not when scoring starts.
 func loadPolicy(path string) (*risk.Policy, error) {
 	p, err := risk.DefaultPolicy()
 	if path != "" {
@@ -49,6 +46,9 @@ func loadPolicy(path string) (*risk.Policy, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("risk policy: %w", err)
+	}
+	if _, err := risk.NewScorer(p); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
@@ -59,7 +59,7 @@ func loadPolicy(path string) (*risk.Policy, error) {
 // advisor (nil: none configured) is asked about the top of the queue within
 // the bounds of af; items show their advice as it comes, or why there is
 // none.
-func (g *globals) startReview(ctx context.Context, st graph.Store, policyPath string, adv *risk.Advisor,
+func (g *globals) startReview(ctx context.Context, st graph.Store, pol *risk.Policy, adv *risk.Advisor,
 	af adviceFlags) (*review.Service, error) {
 	if err := os.MkdirAll(g.storeDir, 0o700); err != nil {
 		return nil, fmt.Errorf("review queue: %w", err)
@@ -73,7 +73,7 @@ func (g *globals) startReview(ctx context.Context, st graph.Store, policyPath st
 		return nil, fmt.Errorf("review queue: %w", err)
 	}
 	go func() {
-		res, err := g.scoreStore(ctx, st, policyPath)
+		res, err := g.scoreStore(ctx, st, pol)
 		if err != nil {
 			if ctx.Err() == nil {
 				g.log.Error("risk scoring for the review queue", "err", err)
@@ -89,8 +89,8 @@ func (g *globals) startReview(ctx context.Context, st graph.Store, policyPath st
 // store and fills the queue by scoring st now, as 'review' does: for
 // 'query', which answers reviewQueue, riskScore and decide in process.
 // No model is asked; every item says so.
-func (g *globals) openReview(ctx context.Context, st graph.Store, policyPath string) (*review.Service, error) {
-	res, err := g.scoreStore(ctx, st, policyPath)
+func (g *globals) openReview(ctx context.Context, st graph.Store, pol *risk.Policy) (*review.Service, error) {
+	res, err := g.scoreStore(ctx, st, pol)
 	if err != nil {
 		return nil, err
 	}
@@ -119,12 +119,16 @@ over GraphQL (reviewQueue, riskScore, decide).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			pol, err := loadPolicy(policy)
+			if err != nil {
+				return err
+			}
 			st, err := g.openStore(ctx)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			res, err := g.scoreStore(ctx, st, policy)
+			res, err := g.scoreStore(ctx, st, pol)
 			if err != nil {
 				return err
 			}

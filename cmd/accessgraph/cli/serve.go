@@ -29,10 +29,26 @@ type serveFlags struct {
 	token      string
 	advice     adviceFlags
 	policy     string
+	// pol is the policy read from policy (loadPolicy); serveWith reads it
+	// when the command did not already.
+	pol *risk.Policy
 	// ln, if set, is a listener already bound to addr (the demo binds
 	// before its long ingest, so a busy port fails at once); serveWith
 	// serves on it and closes it.
 	ln net.Listener
+}
+
+// loadPolicy reads and checks f.policy into f.pol, once.
+func (f *serveFlags) loadPolicy() error {
+	if f.pol != nil {
+		return nil
+	}
+	p, err := loadPolicy(f.policy)
+	if err != nil {
+		return err
+	}
+	f.pol = p
+	return nil
 }
 
 // listen binds f.addr, with the error every command gives for a busy one.
@@ -127,6 +143,11 @@ projection; activeSyncs and syncRuns show progress and drift.`,
 			if err := f.resolveToken(cfg); err != nil {
 				return err
 			}
+			// The policy before the store: a broken rule stops serve before
+			// the projection build and before any sync starts.
+			if err := f.loadPolicy(); err != nil {
+				return err
+			}
 			st, err := g.openStore(ctx)
 			if err != nil {
 				return err
@@ -170,20 +191,14 @@ func (g *globals) serveWith(ctx context.Context, st graph.Store, f serveFlags, c
 		defer sched.Stop()
 		r.Syncs = sched
 	}
-	// Read and compile the policy now: a broken file stops the server at
-	// start with the file's own error, not in the background scoring.
-	pol, err := loadPolicy(f.policy)
+	if err := f.loadPolicy(); err != nil {
+		return err
+	}
+	adv, err := newAdvisor(f.advice, f.pol.LLM.MaxRaise)
 	if err != nil {
 		return err
 	}
-	if _, err := risk.NewScorer(pol); err != nil {
-		return err // names the file and the rule
-	}
-	adv, err := newAdvisor(f.advice, pol.LLM.MaxRaise)
-	if err != nil {
-		return err
-	}
-	svc, err := g.startReview(ctx, st, f.policy, adv, f.advice)
+	svc, err := g.startReview(ctx, st, f.pol, adv, f.advice)
 	if err != nil {
 		return err
 	}

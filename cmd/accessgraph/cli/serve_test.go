@@ -137,4 +137,15 @@ func TestServeRefusesOpenNonLoopback(t *testing.T) {
 	t.Setenv(EnvAPIToken, "short")
 	r = run(t, "", "serve", "--addr", "0.0.0.0:0")
 	require.Contains(t, r.stderr, "use at least 16")
+
+	// The demo serves the same API: the same rule, before it generates or
+	// ingests anything.
+	t.Setenv(EnvAPIToken, "")
+	store := t.TempDir()
+	r = run(t, store, "demo", "--store", store, "--addr", "0.0.0.0:0")
+	require.Equal(t, 2, r.code, r.stderr)
+	require.Contains(t, r.stderr, "refusing to serve the access graph on 0.0.0.0:0 without an API token")
+	entries, err := os.ReadDir(store)
+	require.NoError(t, err)
+	require.Empty(t, entries, "nothing was generated or ingested")
 }
