@@ -225,6 +225,15 @@ func (bl *builder) resourceNode(g grant) string {
 		// and its kind is kept.
 		return g.resource
 	}
+	if kind, subkind, ok := iamPrincipalARN(g.resource); ok {
+		// A role or user this export does not hold (another account's, or
+		// one deleted): a stub of the kind its ARN names, so that the
+		// owning account's sync, whichever runs last, keeps its node and
+		// edges, and the principal is never mistaken for a resource.
+		bl.b.AddNode(graph.Node{ID: g.resource, Kind: kind, Subkind: subkind, Name: lastSegment(g.resource),
+			Props: map[string]string{graph.PropStub: "true"}})
+		return g.resource
+	}
 	if s := arnService(g.resource); s != "" {
 		svc = s
 	}
@@ -235,6 +244,21 @@ func (bl *builder) resourceNode(g grant) string {
 	bl.b.AddNode(graph.Node{ID: g.resource, Kind: graph.KindResource, Subkind: SubkindResource, Name: g.resource,
 		Sensitivity: sensitivity(svc), Props: props})
 	return g.resource
+}
+
+// iamPrincipalARN reports whether arn names one IAM role or user (no
+// wildcard), and the kind of its node.
+func iamPrincipalARN(arn string) (graph.Kind, string, bool) {
+	if hasWildcard(arn) || !strings.HasPrefix(arn, "arn:") || arnService(arn) != "iam" {
+		return graph.KindUnknown, "", false
+	}
+	switch {
+	case strings.Contains(arn, ":role/"):
+		return graph.KindRole, SubkindRole, true
+	case strings.Contains(arn, ":user/"):
+		return graph.KindAccount, SubkindUser, true
+	}
+	return graph.KindUnknown, "", false
 }
 
 // sensitivities rates services by the damage their resources allow:
