@@ -40,8 +40,10 @@ func (p *Policy) label() string {
 		return fmt.Sprintf("%s (%s)", p.file, p.Name)
 	case p.file != "":
 		return p.file
+	case p.Name != "":
+		return p.Name
 	}
-	return p.Name
+	return "(unnamed)"
 }
 
 // LLMPolicy bounds what the model may do.
