@@ -199,6 +199,11 @@ func (b *Batch) Sorted() (*Sorted, error) {
 	for _, e := range b.edges {
 		s.edges = append(s.edges, e)
 	}
+	if rankSortEdges(s.nodes, s.edges) {
+		return s, nil // every edge checked
+	}
+	// Something is invalid (or a From holds '|'): sorting by comparing IDs
+	// finds the first invalid edge in ID order.
 	s.edges = sortEdgeRefs(s.edges)
 	var from string
 	for _, e := range s.edges {

@@ -95,24 +95,32 @@ func TestSortedValidates(t *testing.T) {
 	require.EqualError(t, err, "batch: empty source")
 }
 
-// Sorted allocates nothing per element.
+// Sorted allocates nothing per element: a few slices, and the rank map's
+// tables (one per about a thousand nodes).
 func TestSortedAllocations(t *testing.T) {
-	b := NewBatch("s")
-	for i := range 1000 {
-		id := fmt.Sprintf("u%04d", i)
-		b.AddNode(Node{ID: id, Kind: KindAccount})
-		if i > 0 {
-			b.AddEdge(Edge{From: id, To: "u0000", Kind: EdgeMemberOf})
+	build := func(n int) *Batch {
+		b := NewBatch("s")
+		for i := range n {
+			id := fmt.Sprintf("u%05d", i)
+			b.AddNode(Node{ID: id, Kind: KindAccount})
+			if i > 0 {
+				b.AddEdge(Edge{From: id, To: "u00000", Kind: EdgeMemberOf})
+			}
 		}
+		return b
 	}
-	allocs := testing.AllocsPerRun(5, func() {
-		if _, err := b.Sorted(); err != nil {
-			t.Fatal(err)
-		}
-	})
-	require.LessOrEqual(t, allocs, 3.0) // the Sorted and its two slices
-	require.NoError(t, b.Validate())
-	require.Zero(t, testing.AllocsPerRun(5, func() { _ = b.Validate() }))
+	small, big := build(1000), build(20000)
+	allocs := func(b *Batch) float64 {
+		return testing.AllocsPerRun(3, func() {
+			if _, err := b.Sorted(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	require.LessOrEqual(t, allocs(small), 24.0)
+	require.Less(t, allocs(big)/40000, 0.005, "allocations per element")
+	require.NoError(t, small.Validate())
+	require.Zero(t, testing.AllocsPerRun(5, func() { _ = small.Validate() }))
 }
 
 // CompareEdgeIDs orders edges exactly as strings.Compare orders their IDs,
@@ -163,4 +171,74 @@ func TestBatchEdgeLookup(t *testing.T) {
 	require.Equal(t, []string{"get"}, e.Actions)
 	_, ok = b.Edge("u10", EdgeMemberOf, "r")
 	require.False(t, ok)
+}
+
+// Sorted's edges come in exactly the order of their ID strings, whether the
+// integer ranks sort them (no From holds '|') or ID comparison does (some
+// From holds '|'): random batches over an alphabet of prefixes, '|' and the
+// bytes around it, with every edge kind, many edges for the two-half sort.
+func TestSortedEdgesInIDOrder(t *testing.T) {
+	alphabet := []string{"u", "1", "10", "|", "{", "{|", "A", "M", "_", "~", "0", "z"}
+	kinds := EdgeKinds()
+	for _, pipes := range []bool{false, true} {
+		rnd := uint64(7)
+		next := func(n int) int {
+			rnd ^= rnd << 13
+			rnd ^= rnd >> 7
+			rnd ^= rnd << 17
+			return int(rnd % uint64(n))
+		}
+		var ids []string
+		seen := map[string]bool{}
+		for len(ids) < 400 {
+			var sb strings.Builder
+			for range 1 + next(4) {
+				sb.WriteString(alphabet[next(len(alphabet))])
+			}
+			id := sb.String()
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			ids = append(ids, id)
+		}
+		b := NewBatch("s")
+		for _, id := range ids {
+			b.AddNode(Node{ID: id, Kind: KindAccount})
+		}
+		hasPipe := false
+		for {
+			if _, ne := b.Len(); ne > parallelSort+5000 {
+				break
+			}
+			from := ids[next(len(ids))]
+			if !pipes && strings.Contains(from, "|") {
+				continue
+			}
+			hasPipe = hasPipe || strings.Contains(from, "|")
+			b.AddEdge(Edge{From: from, To: ids[next(len(ids))], Kind: kinds[next(len(kinds))]})
+		}
+		require.Equal(t, pipes, hasPipe)
+		s, err := b.Sorted()
+		require.NoError(t, err)
+		_, ne := s.Len()
+		require.Greater(t, ne, parallelSort)
+		got := s.AppendEdges(nil, 0, ne)
+		ids = ids[:0]
+		for i := range got {
+			ids = append(ids, got[i].ID())
+		}
+		require.True(t, slices.IsSorted(ids), "pipes in From: %v", pipes)
+		require.Len(t, slices.Compact(ids), ne, "no edge lost or doubled")
+	}
+}
+
+// An invalid batch is refused with the first invalid edge in ID order, as
+// before the ranks (the ranks give up and ID comparison finds it).
+func TestSortedReportsFirstInvalidEdge(t *testing.T) {
+	b := sortedBatch()
+	b.AddEdge(Edge{From: "u2", To: "nowhere", Kind: EdgeMemberOf})
+	b.AddEdge(Edge{From: "u10", To: "nowhere", Kind: EdgeMemberOf})
+	_, err := b.Sorted()
+	require.EqualError(t, err, `edge u10|MEMBER_OF|nowhere: target node "nowhere" is not in the batch`)
 }
