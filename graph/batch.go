@@ -116,6 +116,14 @@ func (b *Batch) Edges() []Edge {
 	return out
 }
 
+// Release drops every node and edge (the Source stays), so that their memory
+// can be reclaimed while the batch itself is still referenced: a writer that
+// has staged a big batch releases it before the store applies the run.
+func (b *Batch) Release() {
+	b.nodes = map[string]*Node{}
+	b.edges = map[edgeKey]*Edge{}
+}
+
 // Len returns the number of nodes and edges in the batch.
 func (b *Batch) Len() (nodes, edges int) { return len(b.nodes), len(b.edges) }
 

@@ -24,6 +24,12 @@ type WriteOptions struct {
 	// AllowShrink lets a run report less than half of what the source's last
 	// complete run did (see ErrShrink).
 	AllowShrink bool
+	// Consume releases the batch (graph.Batch.Release) once every element
+	// is handed to the store and before the run is applied, so a big
+	// source's parsed elements and the store's apply of them are not in
+	// memory at once. The batch is empty after Write returns, whatever the
+	// outcome; a caller that needs its counts reads them before.
+	Consume bool
 }
 
 // ErrShrink is returned, before anything is written, when a source reports
@@ -87,7 +93,12 @@ func Write(ctx context.Context, st graph.Store, b *graph.Batch, opt WriteOptions
 	}
 	log := opt.Logger.With("source", b.Source, "run", run.ID)
 	log.Info("sync run started")
-	if err := upsertAll(ctx, st, run.ID, sorted, opt); err != nil {
+	nn, ne := b.Len()
+	err = upsertAll(ctx, st, run.ID, sorted, opt)
+	if opt.Consume {
+		b.Release()
+	}
+	if err != nil {
 		// The run's own context may be cancelled: record the failure anyway.
 		failed, ferr := st.FailRun(context.WithoutCancel(ctx), run.ID, err)
 		if ferr != nil {
@@ -105,7 +116,6 @@ func Write(ctx context.Context, st graph.Store, b *graph.Batch, opt WriteOptions
 		}
 		return nil, fmt.Errorf("ingest %s: finish run %s: %w", b.Source, run.ID, err)
 	}
-	nn, ne := b.Len()
 	el := time.Since(start)
 	log.Info("sync run finished", "nodes", nn, "edges", ne, "nodes_swept", done.Stats.NodesSwept,
 		"edges_swept", done.Stats.EdgesSwept, "duration", el.Round(time.Millisecond),

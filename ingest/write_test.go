@@ -95,3 +95,22 @@ func TestWriteRefusesLargeShrink(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 200, done.Stats.NodesSwept)
 }
+
+// Consume empties the batch once it is staged; the run still writes every
+// element, and so does a failed one's record: nothing is lost with it.
+func TestWriteConsumeReleasesTheBatch(t *testing.T) {
+	st, err := embedded.Open(t.TempDir(), embedded.Options{})
+	require.NoError(t, err)
+	defer st.Close()
+	b := batch(250)
+	run, err := Write(context.Background(), st, b, WriteOptions{BatchSize: 100, Consume: true})
+	require.NoError(t, err)
+	n, e := b.Len()
+	require.Zero(t, n+e, "the batch is released")
+	require.Equal(t, "src", b.Source)
+	require.Equal(t, 251, run.Stats.NodesUpserted)
+	require.Equal(t, 250, run.Stats.EdgesUpserted)
+	nodes, edges := storetest.Dump(t, st)
+	require.Len(t, nodes, 251)
+	require.Len(t, edges, 250)
+}

@@ -223,7 +223,7 @@ func parseAndIngest(ctx context.Context, st graph.Store, c *Company, levels *aws
 			c.Nodes += n
 			c.Edges += e
 		}
-		_, err := ingest.Write(ctx, st, b, ingest.WriteOptions{BatchSize: 20000})
+		_, err := ingest.Write(ctx, st, b, ingest.WriteOptions{BatchSize: 20000, Consume: true})
 		last = time.Now()
 		write += last.Sub(start)
 		return err

@@ -202,8 +202,9 @@ func (s *Scheduler) run(ctx context.Context, src *config.Source) ([]graph.SyncRu
 	var runs []graph.SyncRun
 	base := 0
 	for _, b := range batches {
+		n, e := b.Len()
 		run, err := ingest.Write(ctx, s.st, b, ingest.WriteOptions{Logger: s.log, AllowShrink: src.AllowShrink,
-			Progress: func(_ string, done, _ int) {
+			Consume: true, Progress: func(_ string, done, _ int) {
 				s.setProgress(src.Name, func(p *Progress) { p.Done = base + done })
 			}})
 		if run != nil {
@@ -214,7 +215,6 @@ func (s *Scheduler) run(ctx context.Context, src *config.Source) ([]graph.SyncRu
 			// them, so the store and the projection do not disagree.
 			return runs, errors.Join(err, s.afterWrite(ctx, src))
 		}
-		n, e := b.Len()
 		base += n + e
 	}
 	return runs, s.afterWrite(ctx, src)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/KimMachineGun/automemlimit/memlimit"
 	"github.com/spf13/cobra"
 )
 
@@ -101,7 +102,22 @@ func (g *globals) setup() error {
 		g.log = slog.New(slog.NewTextHandler(g.stderr, opts))
 	}
 	slog.SetDefault(g.log)
+	setMemoryLimit(lvl, g.stderr)
 	return nil
+}
+
+// setMemoryLimit gives the Go heap a soft limit of 90% of the memory the
+// process may use (the cgroup's limit, else the machine's), unless
+// GOMEMLIMIT is set: a big ingest or bench then collects harder near the
+// limit instead of growing its heap to twice what is live and being killed.
+// What it did is logged at debug level; a failure is only a warning.
+func setMemoryLimit(lvl slog.Level, w io.Writer) {
+	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: max(lvl, slog.LevelWarn)}))
+	if lvl <= slog.LevelDebug {
+		log = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl}))
+	}
+	_, _ = memlimit.Set(memlimit.WithRatio(0.9), memlimit.WithLogger(log),
+		memlimit.WithProvider(memlimit.ApplyFallback(memlimit.FromCgroup, memlimit.FromSystem)))
 }
 
 func envOr(key, def string) string {

@@ -64,12 +64,14 @@ func (g *globals) progress() ingest.Progress {
 func (g *globals) writeBatches(ctx context.Context, st graph.Store, out io.Writer,
 	batches []*graph.Batch) error {
 	for _, b := range batches {
+		// Each batch is released once staged: its elements and the apply of
+		// the biggest source are then not in memory at once.
+		n, e := b.Len()
 		run, err := ingest.Write(ctx, st, b, ingest.WriteOptions{Progress: g.progress(), Logger: g.log,
-			AllowShrink: g.allowShrink})
+			AllowShrink: g.allowShrink, Consume: true})
 		if err != nil {
 			return err
 		}
-		n, e := b.Len()
 		fmt.Fprintf(out, "%s: run %s complete: %d nodes, %d edges written; %d nodes, %d edges swept\n",
 			b.Source, run.ID, n, e, run.Stats.NodesSwept, run.Stats.EdgesSwept)
 	}
