@@ -188,8 +188,10 @@ type Sorted struct {
 
 // Sorted validates b as Validate does and returns its elements in ID order,
 // for a writer that hands them to a store in chunks (see AppendNodes). It
-// allocates two slices of pointers, nothing per element; the error, if
-// any, is the first invalid element in ID order (nodes first).
+// allocates two slices of pointers and, to sort the edges (rankSortEdges),
+// a map of node ranks and a slice of 24-byte keys, but nothing per element;
+// the error, if any, is the first invalid element in ID order (nodes
+// first).
 func (b *Batch) Sorted() (*Sorted, error) {
 	if b.Source == "" {
 		return nil, fmt.Errorf("batch: empty source")

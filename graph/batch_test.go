@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -178,6 +179,7 @@ func TestBatchEdgeLookup(t *testing.T) {
 // From holds '|'): random batches over an alphabet of prefixes, '|' and the
 // bytes around it, with every edge kind, many edges for the two-half sort.
 func TestSortedEdgesInIDOrder(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4)) // the parallel ranking and merge
 	alphabet := []string{"u", "1", "10", "|", "{", "{|", "A", "M", "_", "~", "0", "z"}
 	kinds := EdgeKinds()
 	for _, pipes := range []bool{false, true} {
@@ -241,4 +243,52 @@ func TestSortedReportsFirstInvalidEdge(t *testing.T) {
 	b.AddEdge(Edge{From: "u10", To: "nowhere", Kind: EdgeMemberOf})
 	_, err := b.Sorted()
 	require.EqualError(t, err, `edge u10|MEMBER_OF|nowhere: target node "nowhere" is not in the batch`)
+}
+
+// The ranks themselves: they sort a valid batch (the fallback is not what
+// made the order right), give up on a From with '|' or a missing endpoint
+// without touching the slice, and comparePiped is a strict order.
+func TestRankSortEdges(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4)) // the parallel ranking and merge
+	b := NewBatch("s")
+	var ids []string
+	for i := range 3000 {
+		id := fmt.Sprintf("u%d", i) // "u1" is a prefix of "u10": ID order is not plain order
+		ids = append(ids, id)
+		b.AddNode(Node{ID: id, Kind: KindAccount})
+	}
+	for i := range parallelSort + 100 {
+		b.AddEdge(Edge{From: ids[(i*7919)%len(ids)], To: ids[(i*104729+13)%len(ids)], Kind: EdgeMemberOf,
+			Source: "s"})
+	}
+	s, err := b.Sorted()
+	require.NoError(t, err)
+	refs := slices.Clone(s.edges)
+	slices.Reverse(refs)
+	require.True(t, rankSortEdges(s.nodes, refs))
+	require.Equal(t, s.edges, refs)
+	got := make([]string, len(refs))
+	for i, e := range refs {
+		got[i] = e.ID()
+	}
+	require.True(t, slices.IsSorted(got))
+
+	bad := []*Edge{{From: "u1", To: "u2", Kind: EdgeMemberOf, Source: "s"},
+		{From: "u1", To: "nowhere", Kind: EdgeMemberOf, Source: "s"}}
+	before := slices.Clone(bad)
+	require.False(t, rankSortEdges(s.nodes, bad))
+	require.Equal(t, before, bad)
+	b.AddNode(Node{ID: "a|b", Kind: KindAccount})
+	s2, err := b.Sorted()
+	require.NoError(t, err)
+	require.False(t, rankSortEdges(s2.nodes, []*Edge{{From: "a|b", To: "u1", Kind: EdgeMemberOf, Source: "s"}}))
+
+	for _, c := range []struct {
+		a, b string
+		want int
+	}{{"x", "x|a", -1}, {"x|a", "x", 1}, {"x", "x", 0}, {"u1", "u10", 1}, {"u10", "u1", -1}, {"x", "x}", -1},
+		{"x", "x{", 1}, {"", "|", -1}} {
+		require.Equal(t, c.want, comparePiped(c.a, c.b), "%q vs %q", c.a, c.b)
+		require.Equal(t, max(-1, min(1, strings.Compare(c.a+"|", c.b+"|"))), comparePiped(c.a, c.b))
+	}
 }

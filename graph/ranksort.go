@@ -47,9 +47,15 @@ func comparePiped(a, b string) int {
 	case len(a) == len(b):
 		return 0
 	case len(a) < len(b):
-		return cmp.Compare(byte('|'), b[n])
+		if c := cmp.Compare(byte('|'), b[n]); c != 0 {
+			return c
+		}
+		return -1 // a+"|" is a proper prefix of b+"|"
 	default:
-		return cmp.Compare(a[n], byte('|'))
+		if c := cmp.Compare(a[n], byte('|')); c != 0 {
+			return c
+		}
+		return 1
 	}
 }
 
@@ -134,17 +140,18 @@ func rankSortEdges(nodes []*Node, refs []*Edge) bool {
 		return false
 	}
 	plain, piped = nil, nil
-	sortRanked(ranked)
-	for i := range ranked {
-		refs[i] = ranked[i].e
-	}
+	sortRanked(ranked, refs)
 	return true
 }
 
-// sortRanked sorts r; many are sorted in two halves at once, then merged.
-func sortRanked(r []rankedEdge) {
+// sortRanked sorts r and writes its edges, in order, into refs (as long as
+// r); many are sorted in two halves at once, then merged into refs.
+func sortRanked(r []rankedEdge, refs []*Edge) {
 	if len(r) < parallelSort || runtime.GOMAXPROCS(0) < 2 {
 		slices.SortFunc(r, compareRanked)
+		for i := range r {
+			refs[i] = r[i].e
+		}
 		return
 	}
 	a, b := r[:len(r)/2], r[len(r)/2:]
@@ -152,14 +159,18 @@ func sortRanked(r []rankedEdge) {
 	wg.Go(func() { slices.SortFunc(a, compareRanked) })
 	slices.SortFunc(b, compareRanked)
 	wg.Wait()
-	out := make([]rankedEdge, 0, len(r))
+	out := refs[:0]
 	for len(a) > 0 && len(b) > 0 {
 		if compareRanked(a[0], b[0]) < 0 { // keys are distinct
-			out, a = append(out, a[0]), a[1:]
+			out, a = append(out, a[0].e), a[1:]
 		} else {
-			out, b = append(out, b[0]), b[1:]
+			out, b = append(out, b[0].e), b[1:]
 		}
 	}
-	out = append(append(out, a...), b...)
-	copy(r, out)
+	for _, x := range a {
+		out = append(out, x.e)
+	}
+	for _, x := range b {
+		out = append(out, x.e)
+	}
 }

@@ -28,7 +28,8 @@ type WriteOptions struct {
 	// is handed to the store and before the run is applied, so a big
 	// source's parsed elements and the store's apply of them are not in
 	// memory at once. The batch is empty after Write returns, whatever the
-	// outcome; a caller that needs its counts reads them before.
+	// outcome (a refused batch too); a caller that needs its counts reads
+	// them before.
 	Consume bool
 }
 
@@ -74,6 +75,9 @@ func Write(ctx context.Context, st graph.Store, b *graph.Batch, opt WriteOptions
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
+	}
+	if opt.Consume {
+		defer b.Release() // also when Write returns early; the release below frees it sooner
 	}
 	// One pass that validates and sorts, before anything is written; the
 	// chunks below are copied from it into one reused slice each.

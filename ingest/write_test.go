@@ -114,3 +114,23 @@ func TestWriteConsumeReleasesTheBatch(t *testing.T) {
 	require.Len(t, nodes, 251)
 	require.Len(t, edges, 250)
 }
+
+// Consume releases a batch whose run failed too, and the failed run keeps
+// the previous state: the record of it is the run, not the batch.
+func TestWriteConsumeFailedRun(t *testing.T) {
+	st, err := embedded.Open(t.TempDir(), embedded.Options{})
+	require.NoError(t, err)
+	defer st.Close()
+	ctx := context.Background()
+	_, err = Write(ctx, st, batch(30), WriteOptions{})
+	require.NoError(t, err)
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	b := batch(40)
+	_, err = Write(cctx, st, b, WriteOptions{BatchSize: 10, Consume: true})
+	require.Error(t, err)
+	n, e := b.Len()
+	require.Zero(t, n+e)
+	nodes, _ := storetest.Dump(t, st)
+	require.Len(t, nodes, 31, "the previous state")
+}

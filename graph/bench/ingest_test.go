@@ -48,7 +48,8 @@ func BenchmarkIngestCompany10k(b *testing.B) {
 			elements += n + e
 			start := time.Now()
 			b.StartTimer()
-			_, err := ingest.Write(context.Background(), st, bt, ingest.WriteOptions{BatchSize: 20000, Logger: quiet})
+			_, err := ingest.Write(context.Background(), st, bt,
+				ingest.WriteOptions{BatchSize: 20000, Logger: quiet, Consume: true})
 			b.StopTimer()
 			took := time.Since(start)
 			b.Logf("%s: %d elements in %v, %.0f elements/s", bt.Source, n+e, took.Round(time.Millisecond),

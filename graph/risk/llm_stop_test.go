@@ -50,8 +50,8 @@ func (s sentTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // while the model is answering: the first item keeps its answer, the item
 // in flight and the next one are marked unavailable with the error, and
 // every item keeps its deterministic score. The small model sometimes
-// answers within the moment between the request and the stop; the call was
-// then not in flight, and the round is tried again on a restarted server
+// answers before the stop takes effect; the call was then not in flight
+// (a stopped server answers nothing), and the round is tried again on a restarted server
 // with a fresh advisor (its cache would answer otherwise), up to 3 times.
 func TestRealOllamaStopsMidRun(t *testing.T) {
 	if os.Getenv("ACCESSGRAPH_OLLAMA_URL") == "" {
@@ -90,7 +90,10 @@ func TestRealOllamaStopsMidRun(t *testing.T) {
 			Model: os.Getenv("ACCESSGRAPH_OLLAMA_MODEL"), Timeout: 8 * time.Minute, HTTPClient: hc})
 		require.NoError(t, err)
 		if err := adv.Ping(ctx); err != nil {
-			t.Skipf("the private Ollama has no model (deploy/ollama/ollama.sh up creates it): %v", err)
+			if attempt == 1 {
+				t.Skipf("the private Ollama has no model (deploy/ollama/ollama.sh up creates it): %v", err)
+			}
+			t.Fatalf("the private Ollama lost its model between attempts: %v", err)
 		}
 		first := adv.Advise(ctx, &res.Assessments[0])
 		t.Logf("first answer: state=%s action=%s rationale=%q err=%s", first.State, first.SuggestedAction,
@@ -120,9 +123,10 @@ func TestRealOllamaStopsMidRun(t *testing.T) {
 		stopAt := time.Now()
 		require.NoError(t, sh("stop"))
 		second := <-done
-		if second.advice.State != risk.LLMUnavailable && second.at.Before(stopAt) {
-			t.Logf("attempt %d: the model answered (%s) %v before the stop began; the call was not in flight",
-				attempt, second.advice.State, stopAt.Sub(second.at).Round(time.Millisecond))
+		if second.advice.State != risk.LLMUnavailable {
+			// A stopped server answers nothing: the answer came before it died.
+			t.Logf("attempt %d: the model answered (%s, %v after the stop began) before the server died; "+
+				"the call was not in flight", attempt, second.advice.State, second.at.Sub(stopAt).Round(time.Millisecond))
 			continue
 		}
 		third := adv.Advise(ctx, &res.Assessments[2])

@@ -102,24 +102,29 @@ func (g *globals) setup() error {
 		g.log = slog.New(slog.NewTextHandler(g.stderr, opts))
 	}
 	slog.SetDefault(g.log)
-	setMemoryLimit(lvl, g.stderr)
+	g.setMemoryLimit(lvl)
 	return nil
 }
 
 // setMemoryLimit gives the Go heap a soft limit of 90% of the memory the
 // process may use (the cgroup's limit, else the machine's), unless
-// GOMEMLIMIT is set: a big ingest or bench then collects harder near the
-// limit instead of growing its heap to twice what is live and being killed.
-// What it did is logged at debug level; a failure is only a warning.
-func setMemoryLimit(lvl slog.Level, w io.Writer) {
-	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: max(lvl, slog.LevelWarn)}))
-	if lvl <= slog.LevelDebug {
-		log = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl}))
+// GOMEMLIMIT is set or AUTOMEMLIMIT is "off" (or another ratio): a big ingest
+// or bench then collects harder near the limit instead of growing its heap
+// to twice what is live and being killed. The limit set is logged at info
+// level only when debug logging is on; a failure is logged as an error and
+// changes nothing else.
+func (g *globals) setMemoryLimit(lvl slog.Level) {
+	opts := &slog.HandlerOptions{Level: lvl}
+	if lvl > slog.LevelDebug {
+		opts.Level = max(lvl, slog.LevelWarn)
 	}
-	_, _ = memlimit.Set(memlimit.WithRatio(0.9), memlimit.WithLogger(log),
+	var h slog.Handler = slog.NewTextHandler(g.stderr, opts)
+	if g.logJSON {
+		h = slog.NewJSONHandler(g.stderr, opts)
+	}
+	_, _ = memlimit.Set(memlimit.WithRatio(0.9), memlimit.WithLogger(slog.New(h)),
 		memlimit.WithProvider(memlimit.ApplyFallback(memlimit.FromCgroup, memlimit.FromSystem)))
 }
-
 func envOr(key, def string) string {
 	if v := strings.TrimSpace(os.Getenv(key)); v != "" {
 		return v
