@@ -125,6 +125,7 @@ func (g *globals) setMemoryLimit(lvl slog.Level) {
 	_, _ = memlimit.Set(memlimit.WithRatio(0.9), memlimit.WithLogger(slog.New(h)),
 		memlimit.WithProvider(memlimit.ApplyFallback(memlimit.FromCgroup, memlimit.FromSystem)))
 }
+
 func envOr(key, def string) string {
 	if v := strings.TrimSpace(os.Getenv(key)); v != "" {
 		return v
