@@ -98,7 +98,6 @@ func rankSortEdges(nodes []*Node, refs []*Edge) bool {
 	for rank, i := range perm {
 		piped[i] = uint32(rank)
 	}
-	perm = nil
 	// Ranking touches every edge and looks up both endpoints: memory
 	// latency rather than arithmetic, so it is split over the cores (the
 	// map is only read).
