@@ -11,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/accessgraph/accessgraph/graph"
+	"github.com/accessgraph/accessgraph/graph/neo4jstore"
 	"github.com/accessgraph/accessgraph/graph/projection"
 )
 
@@ -126,13 +127,25 @@ func (r *Resolver) presentError(ctx context.Context, err error) *gqlerror.Error 
 		ge.Extensions["code"] = CodeUnavailable
 	default:
 		// The detail (store paths, driver errors) stays in the server's log,
-		// under an id the client can quote.
+		// under an id the client can quote. It is read before the message is
+		// replaced: ge may be err itself.
+		detail := ge.Message
+		if ge.Err != nil {
+			detail = ge.Err.Error()
+		}
 		id := errorID()
 		ge.Extensions["code"] = CodeInternal
+		if neo4jstore.Unreachable(err) {
+			// The store or the Cypher engine lost Neo4j: the client may retry.
+			ge.Extensions["code"] = CodeUnavailable
+		}
 		ge.Extensions["errorId"] = id
 		ge.Message = "internal error (id " + id + "): see the server log"
+		if ge.Extensions["code"] == CodeUnavailable {
+			ge.Message = "the graph database is unavailable (id " + id + "): see the server log"
+		}
 		r.logger().ErrorContext(ctx, "graphql resolver failed", "error_id", id, "path", ge.Path.String(),
-			"err", err)
+			"err", detail)
 	}
 	return ge
 }

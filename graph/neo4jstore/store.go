@@ -216,7 +216,7 @@ func (s *Store) explain(err error) error {
 		return fmt.Errorf("neo4j at %s: authentication failed for user %q: check NEO4J_PASSWORD",
 			redactURI(s.cfg.URI), s.cfg.User)
 	}
-	if unreachable(err) || errors.Is(err, context.DeadlineExceeded) {
+	if Unreachable(err) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("neo4j at %s: cannot connect: is it running? (deploy/neo4j/neo4j.sh start): %w",
 			redactURI(s.cfg.URI), err)
 	}
@@ -269,25 +269,26 @@ func (s *Store) write(ctx context.Context, fn func(tx neo4j.ManagedTransaction) 
 		last = err
 		return out, err
 	})
-	if unreachable(err) {
+	if Unreachable(err) {
 		return out, s.explain(err)
 	}
 	return out, err
 }
 
-// unreachable reports whether err means the server could not be reached,
-// directly or after the driver's retries.
-func unreachable(err error) bool {
+// Unreachable reports whether err (or an error it wraps) means the Neo4j
+// server could not be reached, directly or after the driver's retries.
+func Unreachable(err error) bool {
 	if err == nil {
 		return false
 	}
-	if neo4j.IsConnectivityError(err) {
+	var ce *neo4j.ConnectivityError
+	if errors.As(err, &ce) {
 		return true
 	}
 	var tel *neo4j.TransactionExecutionLimit
 	if errors.As(err, &tel) {
 		for _, e := range tel.Errors {
-			if neo4j.IsConnectivityError(e) {
+			if errors.As(e, &ce) {
 				return true
 			}
 		}
@@ -300,7 +301,7 @@ func (s *Store) read(ctx context.Context, fn func(tx neo4j.ManagedTransaction) (
 	sess := s.session(ctx, neo4j.AccessModeRead)
 	defer sess.Close(context.Background())
 	out, err := sess.ExecuteRead(ctx, fn)
-	if unreachable(err) {
+	if Unreachable(err) {
 		return out, s.explain(err)
 	}
 	return out, err

@@ -192,3 +192,36 @@ rules:
 	require.Equal(t, []string{"has-access-path"}, rules(role))
 	require.Equal(t, []string{"arn:aws:iam::111111111111:role/open -ACCESS(write)-> bucket"}, role.Hits[0].Evidence)
 }
+
+// A severity outside low/medium/high/critical is refused, naming the rule;
+// a when that reads a field items do not have fails at scoring, and the
+// result counts it and names the rule.
+func TestPolicySeverityAndRuleErrors(t *testing.T) {
+	_, err := risk.ParsePolicy("p.yaml", []byte(`version: 1
+name: p
+rules:
+  - id: loud
+    title: loud
+    severity: urgent
+    weight: 1
+    when: true
+`))
+	require.EqualError(t, err, `parse policy p.yaml: rules[0] (loud).severity: "urgent" is not one of [low medium high critical]`)
+
+	pol, err := risk.ParsePolicy("typo.yaml", []byte(`version: 1
+name: typo
+rules:
+  - id: misspelt
+    title: misspelt field
+    severity: low
+    weight: 1
+    when: item.privilege_tierr > 0
+`))
+	require.NoError(t, err)
+	sc, err := risk.NewScorer(pol)
+	require.NoError(t, err)
+	res, err := sc.Score(context.Background(), smallGraph("pat"))
+	require.NoError(t, err)
+	require.Equal(t, len(res.Assessments), res.RuleErrors, "one failure per item")
+	require.Contains(t, res.FirstRuleError, "misspelt")
+}

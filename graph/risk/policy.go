@@ -33,8 +33,9 @@ type Policy struct {
 	file string // where ParsePolicy read it from, for errors
 }
 
-// label names the policy in errors: the file it came from, else its name.
-func (p *Policy) label() string {
+// Label names the policy in errors and logs: the file it came from, else its
+// name.
+func (p *Policy) Label() string {
 	switch {
 	case p.file != "" && p.Name != "":
 		return fmt.Sprintf("%s (%s)", p.file, p.Name)
@@ -75,6 +76,9 @@ type Rule struct {
 	// IDs or rendered paths). Empty: the item's ID.
 	Evidence string `json:"evidence"`
 }
+
+// Severities are the severities a rule may have, lowest first.
+var Severities = []string{"low", "medium", "high", "critical"}
 
 // Features names the feature weights a policy may set, in report order.
 var Features = []string{"privilege_tier", "max_sensitivity", "blast_weighted", "escalation_paths",
@@ -149,6 +153,9 @@ func ParsePolicy(name string, raw []byte) (*Policy, error) {
 			return nil, fmt.Errorf("parse policy %s: rules[%d] (%s).when: empty", name, i, r.ID)
 		case r.Weight < 0:
 			return nil, fmt.Errorf("parse policy %s: rules[%d] (%s).weight: must not be negative", name, i, r.ID)
+		case !contains(Severities, r.Severity) && r.Severity != "":
+			return nil, fmt.Errorf("parse policy %s: rules[%d] (%s).severity: %q is not one of %v", name, i, r.ID,
+				r.Severity, Severities)
 		}
 		seen[r.ID] = true
 	}

@@ -115,7 +115,7 @@ func NewScorer(p *Policy, opts ...ScorerOption) (*Scorer, error) {
 		cel.OptionalTypes(),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("risk policy %s: cel env: %w", p.label(), err)
+		return nil, fmt.Errorf("risk policy %s: cel env: %w", p.Label(), err)
 	}
 	s := &Scorer{policy: p, params: p.Params, workers: runtime.GOMAXPROCS(0)}
 	for _, o := range opts {
@@ -124,11 +124,11 @@ func NewScorer(p *Policy, opts ...ScorerOption) (*Scorer, error) {
 	compile := func(i int, r Rule, field, src string) (cel.Program, error) {
 		ast, iss := env.Compile(inlineParams(src, p.Params))
 		if iss.Err() != nil {
-			return nil, fmt.Errorf("risk policy %s: rules[%d] (%s).%s: %w", p.label(), i, r.ID, field, iss.Err())
+			return nil, fmt.Errorf("risk policy %s: rules[%d] (%s).%s: %w", p.Label(), i, r.ID, field, iss.Err())
 		}
 		prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize), cel.OptimizeRegex(memoMatches...))
 		if err != nil {
-			return nil, fmt.Errorf("risk policy %s: rules[%d] (%s).%s: %w", p.label(), i, r.ID, field, err)
+			return nil, fmt.Errorf("risk policy %s: rules[%d] (%s).%s: %w", p.Label(), i, r.ID, field, err)
 		}
 		return prg, nil
 	}

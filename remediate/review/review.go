@@ -432,6 +432,20 @@ func (s *Service) keep(it *Item, reviewer string, f Filters, active map[string]*
 	return true
 }
 
+// Decided returns the IDs of the items under an active decision (they are
+// out of the default queue until it expires).
+func (s *Service) Decided() (map[string]bool, error) {
+	active, err := s.activeDecisions()
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(active))
+	for id := range active {
+		out[id] = true
+	}
+	return out, nil
+}
+
 // activeDecisions returns the current decision of every decided item.
 func (s *Service) activeDecisions() (map[string]*Record, error) {
 	out := map[string]*Record{}

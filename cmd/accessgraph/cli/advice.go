@@ -47,9 +47,10 @@ func noAdvice(res *risk.Result, reason string) []risk.Advice {
 }
 
 // sampleOf picks the assessments the model is asked about: for each of the
-// first n review items (subjects with a rule hit, by score), its
-// highest-scored assessment, which is the one whose advice the item shows.
-func sampleOf(res *risk.Result, n int) []int {
+// first n review items (subjects with a rule hit, by score) that are not
+// decided already, its highest-scored assessment, which is the one whose
+// advice the item shows.
+func sampleOf(res *risk.Result, n int, decided map[string]bool) []int {
 	var out []int
 	seen := map[string]bool{}
 	for i := range res.Assessments {
@@ -57,7 +58,7 @@ func sampleOf(res *risk.Result, n int) []int {
 		if len(out) == n {
 			break
 		}
-		if len(a.Hits) == 0 || seen[a.Subject] {
+		if len(a.Hits) == 0 || seen[a.Subject] || decided[a.Subject] {
 			continue
 		}
 		seen[a.Subject] = true
@@ -84,11 +85,15 @@ func (g *globals) adviseQueue(ctx context.Context, svc *review.Service, res *ris
 		svc.Load(res, advice)
 		return advice
 	}
-	sample := sampleOf(res, f.sample)
+	decided, err := svc.Decided()
+	if err != nil {
+		g.log.Warn("LLM advice: decided items not known; they may be sampled", "err", err)
+	}
+	sample := sampleOf(res, f.sample, decided)
 	advice := make([]risk.Advice, len(res.Assessments))
 	for i := range advice {
 		advice[i] = risk.Advice{State: risk.LLMSkipped, PromptVersion: risk.PromptVersion, Model: adv.Model(),
-			Error: fmt.Sprintf("outside the advice sample (the top %d review items)", f.sample)}
+			Error: fmt.Sprintf("outside the advice sample (the top %d undecided review items)", f.sample)}
 	}
 	for _, i := range sample {
 		advice[i] = risk.Advice{State: risk.LLMUnavailable, PromptVersion: risk.PromptVersion, Model: adv.Model(),

@@ -258,3 +258,15 @@ rules:
 	require.Contains(t, r.stderr, "broken.yaml")
 	require.Contains(t, r.stderr, "typo")
 }
+
+// The advice sample is the top undecided items, one assessment per subject:
+// a decided item is out of the queue, so the model is not asked about it.
+func TestSampleOfSkipsDecided(t *testing.T) {
+	hit := []risk.Hit{{Rule: "r"}}
+	res := &risk.Result{Assessments: []risk.Assessment{
+		{Subject: "alice", Hits: hit}, {Subject: "alice", Hits: hit}, {Subject: "bob", Hits: hit},
+		{Subject: "carol"}, {Subject: "dave", Hits: hit}, {Subject: "erin", Hits: hit},
+	}}
+	require.Equal(t, []int{0, 2, 4}, sampleOf(res, 3, nil))
+	require.Equal(t, []int{2, 4, 5}, sampleOf(res, 3, map[string]bool{"alice": true}))
+}

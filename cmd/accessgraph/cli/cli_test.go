@@ -277,3 +277,26 @@ func TestReviewOnRealExport(t *testing.T) {
 	require.Contains(t, out, "items in the queue")
 	require.Regexp(t, `(?m)^\d+\.\d\s+\w+\s+arn:aws:iam::012345678901:user/obama\s+.*standing`, out)
 }
+
+// A rule whose when reads a field no item has fails on every item and never
+// fires: review says so in a warning naming the policy and the rule.
+func TestReviewWarnsOfFailingRule(t *testing.T) {
+	ds := datasets(t)
+	store := t.TempDir()
+	mustRun(t, store, "ingest", "aws", filepath.Join(ds, "aws", gaadName))
+	pol := filepath.Join(t.TempDir(), "typo.yaml")
+	require.NoError(t, os.WriteFile(pol, []byte(`version: 1
+name: typo
+rules:
+  - id: misspelt-field
+    title: Misspelt field
+    severity: high
+    weight: 40
+    when: item.agentt
+`), 0o600))
+	r := run(t, store, "review", "--policy", pol)
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stderr, "some risk rules failed to evaluate and did not fire")
+	require.Contains(t, r.stderr, "typo.yaml")
+	require.Contains(t, r.stderr, "misspelt-field")
+}

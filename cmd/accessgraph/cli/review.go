@@ -33,6 +33,12 @@ func (g *globals) scoreStore(ctx context.Context, st graph.Store, p *risk.Policy
 	}
 	g.log.Info("risk scored", "elements", len(res.Assessments), "rule_errors", res.RuleErrors,
 		"duration", time.Since(start).Round(time.Millisecond))
+	if res.RuleErrors > 0 {
+		// A rule that fails to evaluate (a misspelt field, a missing param)
+		// counts as not fired: say so loudly, naming the first failure.
+		g.log.Warn("some risk rules failed to evaluate and did not fire: check the policy", "policy",
+			p.Label(), "failures", res.RuleErrors, "first", res.FirstRuleError)
+	}
 	return res, nil
 }
 
