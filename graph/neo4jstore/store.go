@@ -37,6 +37,9 @@ type Config struct {
 	// User and Password authenticate; User defaults to "neo4j".
 	User     string
 	Password string
+	// PasswordFrom says where Password came from, for errors that ask the
+	// user to check it (default "NEO4J_PASSWORD").
+	PasswordFrom string
 	// Database is the database name; empty means the server's default.
 	Database string
 	// BatchSize is the number of rows per staged chunk (a chunk is applied
@@ -194,17 +197,25 @@ func (s *Store) verify(ctx context.Context) error {
 	return s.explain(err)
 }
 
+// passwordFrom names where the password came from.
+func (s *Store) passwordFrom() string {
+	if s.cfg.PasswordFrom != "" {
+		return s.cfg.PasswordFrom
+	}
+	return "NEO4J_PASSWORD"
+}
+
 // explain rewrites a connection-time error; the password is never printed.
 func (s *Store) explain(err error) error {
 	var ne *db.Neo4jError
 	if errors.As(err, &ne) {
 		switch {
 		case ne.IsAuthenticationFailed():
-			return fmt.Errorf("neo4j at %s: authentication failed for user %q: check NEO4J_PASSWORD (%s)",
-				redactURI(s.cfg.URI), s.cfg.User, ne.Code)
+			return fmt.Errorf("neo4j at %s: authentication failed for user %q: check %s (%s)",
+				redactURI(s.cfg.URI), s.cfg.User, s.passwordFrom(), ne.Code)
 		case ne.Code == "Neo.ClientError.Security.AuthenticationRateLimit":
-			return fmt.Errorf("neo4j at %s: too many failed logins for user %q: wait, then check NEO4J_PASSWORD (%s)",
-				redactURI(s.cfg.URI), s.cfg.User, ne.Code)
+			return fmt.Errorf("neo4j at %s: too many failed logins for user %q: wait, then check %s (%s)",
+				redactURI(s.cfg.URI), s.cfg.User, s.passwordFrom(), ne.Code)
 		case ne.Code == "Neo.ClientError.Database.DatabaseNotFound":
 			return fmt.Errorf("neo4j at %s: database %q does not exist: check NEO4J_DATABASE (%s)",
 				redactURI(s.cfg.URI), s.cfg.Database, ne.Code)
@@ -213,8 +224,8 @@ func (s *Store) explain(err error) error {
 	}
 	var ae *neo4j.InvalidAuthenticationError
 	if errors.As(err, &ae) {
-		return fmt.Errorf("neo4j at %s: authentication failed for user %q: check NEO4J_PASSWORD",
-			redactURI(s.cfg.URI), s.cfg.User)
+		return fmt.Errorf("neo4j at %s: authentication failed for user %q: check %s",
+			redactURI(s.cfg.URI), s.cfg.User, s.passwordFrom())
 	}
 	if Unreachable(err) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("neo4j at %s: cannot connect: is it running? (deploy/neo4j/neo4j.sh start): %w",

@@ -300,3 +300,16 @@ rules:
 	require.Contains(t, r.stderr, "typo.yaml")
 	require.Contains(t, r.stderr, "misspelt-field")
 }
+
+// Commands that only read refuse a store that does not exist (a mistyped
+// --store) instead of creating it empty and answering nothing.
+func TestReadCommandsNeedAStore(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nostore")
+	for _, args := range [][]string{{"review"}, {"runs"}, {"query", `{ stats { nodes } }`}} {
+		r := run(t, missing, args...)
+		require.NotZero(t, r.code, "%v", args)
+		require.Contains(t, r.stderr, "no store at "+missing, "%v", args)
+		_, err := os.Stat(missing)
+		require.ErrorIs(t, err, os.ErrNotExist, "%v created the store", args)
+	}
+}

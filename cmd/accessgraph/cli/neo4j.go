@@ -57,6 +57,7 @@ func (f *neo4jFlags) config(log *slog.Logger) (neo4jstore.Config, error) {
 			return cfg, fmt.Errorf("--neo4j-password-file: %w", err)
 		}
 		cfg.Password = strings.TrimRight(string(b), "\r\n")
+		cfg.PasswordFrom = "the password in --neo4j-password-file " + f.passwordFile
 	}
 	if cfg.Password == "" {
 		return cfg, usageError{fmt.Errorf("neo4j at %s: no password: set NEO4J_PASSWORD or pass "+

@@ -39,7 +39,7 @@ beside the graph store); other documents do not pay for it.`,
 				return err
 			}
 			ctx := cmd.Context()
-			st, err := g.openStore(ctx)
+			st, err := g.openExistingStore(ctx)
 			if err != nil {
 				return err
 			}

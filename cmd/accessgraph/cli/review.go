@@ -129,7 +129,7 @@ over GraphQL (reviewQueue, riskScore, decide).`,
 			if err != nil {
 				return err
 			}
-			st, err := g.openStore(ctx)
+			st, err := g.openExistingStore(ctx)
 			if err != nil {
 				return err
 			}

@@ -2,8 +2,12 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -25,6 +29,19 @@ func (g *globals) openStore(ctx context.Context) (graph.Store, error) {
 		return nil, err
 	}
 	return st, ctx.Err()
+}
+
+// openExistingStore is openStore for commands that only read: an embedded
+// store that does not exist yet is an error (a mistyped --store would
+// otherwise be created empty and answer "nothing"), not a new store.
+func (g *globals) openExistingStore(ctx context.Context) (graph.Store, error) {
+	if g.neo4j.uri == "" {
+		if _, err := os.Stat(filepath.Join(g.storeDir, embedded.FileName)); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no store at %s: ingest something first (accessgraph ingest ..., or demo), "+
+				"or point --store (env %s) at an existing store", g.storeDir, EnvStore)
+		}
+	}
+	return g.openStore(ctx)
 }
 
 // buildSnapshot builds a projection of st and logs its size.
