@@ -9,6 +9,7 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/accessgraph/accessgraph/gql/model"
+	"github.com/accessgraph/accessgraph/graph"
 	"github.com/accessgraph/accessgraph/graph/risk"
 	"github.com/accessgraph/accessgraph/remediate/review"
 )
@@ -78,7 +79,14 @@ func (r *Resolver) reviewQueue(reviewer *string, f *model.ReviewFilters, first *
 	}
 	var flt review.Filters
 	if f != nil {
-		flt.Kinds = f.Kinds
+		for _, k := range f.Kinds {
+			kk, err := graph.ParseKind(k)
+			if err != nil {
+				return model.ReviewItemConnection{}, inputErrorf("filters", "kinds: unknown kind %q (want one of %v)",
+					k, graph.Kinds())
+			}
+			flt.Kinds = append(flt.Kinds, kk.String())
+		}
 		if f.MinScore != nil {
 			flt.MinScore = *f.MinScore
 		}
@@ -145,8 +153,12 @@ func (r *Resolver) decide(ctx context.Context, item string, d model.ReviewDecisi
 	if errors.Is(err, review.ErrNotFound) {
 		return model.ReviewDecisionRecord{}, &NotFoundError{What: "review item", ID: item}
 	}
+	var ae *review.ArgumentError
+	if errors.As(err, &ae) {
+		return model.ReviewDecisionRecord{}, inputErrorf(ae.Argument, "%s", ae.Reason)
+	}
 	if err != nil {
-		return model.ReviewDecisionRecord{}, inputErrorf("decision", "%v", err)
+		return model.ReviewDecisionRecord{}, err // a store failure: logged as internal
 	}
 	r.logger().InfoContext(ctx, "review decision", "item", rec.Item, "decision", rec.Decision, "who", who)
 	return toRecord(rec), nil

@@ -490,29 +490,45 @@ func (s *Service) nextID(prefix string, now time.Time) string {
 	return fmt.Sprintf("%s-%s-%04d", prefix, now.Format("20060102T150405.000000000Z"), n)
 }
 
+// ArgumentError is a Decide argument that is missing or wrong.
+type ArgumentError struct {
+	// Argument is the argument's name as GraphQL spells it (justification,
+	// expiresAt, decision, who).
+	Argument string
+	// Reason says what is wrong.
+	Reason string
+}
+
+// Error implements error.
+func (e *ArgumentError) Error() string { return "decide: " + e.Reason }
+
+func argErr(arg, format string, args ...any) error {
+	return &ArgumentError{Argument: arg, Reason: fmt.Sprintf(format, args...)}
+}
+
 // Decide records a decision on an item (or on the item an element belongs
 // to). EXPIRE_AT needs expiresAt in the future; KEEP may carry one, which
 // makes it an exception that lapses then. REVOKE and EXPIRE_AT create a
 // pending remediation request. justification and who are required.
 func (s *Service) Decide(item string, d Decision, expiresAt *time.Time, justification, who string) (*Record, error) {
 	if strings.TrimSpace(justification) == "" {
-		return nil, errors.New("decide: justification is required")
+		return nil, argErr("justification", "justification is required")
 	}
 	if strings.TrimSpace(who) == "" {
-		return nil, errors.New("decide: who is required")
+		return nil, argErr("who", "who is required")
 	}
 	if _, err := ParseDecision(string(d)); err != nil {
-		return nil, fmt.Errorf("decide: %w", err)
+		return nil, &ArgumentError{Argument: "decision", Reason: err.Error()}
 	}
 	now := s.opt.Now()
 	if d == ExpireAt && expiresAt == nil {
-		return nil, errors.New("decide: EXPIRE_AT needs expiresAt")
+		return nil, argErr("expiresAt", "EXPIRE_AT needs expiresAt")
 	}
 	if d == Revoke && expiresAt != nil {
-		return nil, errors.New("decide: REVOKE takes no expiresAt")
+		return nil, argErr("expiresAt", "REVOKE takes no expiresAt")
 	}
 	if expiresAt != nil && !expiresAt.After(now) {
-		return nil, fmt.Errorf("decide: expiresAt %s is not in the future", expiresAt.Format(time.RFC3339))
+		return nil, argErr("expiresAt", "expiresAt %s is not in the future", expiresAt.Format(time.RFC3339))
 	}
 	it, err := s.Item(item)
 	if err != nil {

@@ -42,7 +42,16 @@ func TestQueueDecideExpire(t *testing.T) {
 	require.False(t, p2.HasNext)
 
 	_, err = svc.Decide("role-b", review.Keep, nil, "", "ann")
-	require.Error(t, err, "justification required")
+	var ae *review.ArgumentError
+	require.ErrorAs(t, err, &ae, "justification required")
+	require.Equal(t, "justification", ae.Argument)
+	past := now.Add(-time.Hour)
+	_, err = svc.Decide("role-b", review.ExpireAt, &past, "too late", "ann")
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, "expiresAt", ae.Argument, "the argument that is wrong is named")
+	_, err = svc.Decide("role-b", review.ExpireAt, nil, "when?", "ann")
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, "expiresAt", ae.Argument)
 	until := now.Add(24 * time.Hour)
 	rec, err := svc.Decide("role-b", review.Keep, &until, "partner upload, ticket 42", "ann")
 	require.NoError(t, err)

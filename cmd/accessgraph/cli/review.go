@@ -154,11 +154,25 @@ over GraphQL (reviewQueue, riskScore, decide).`,
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintf(tw, "SCORE\tKIND\tITEM\tREASONS\n")
 			for _, it := range page.Items {
+				// Each rule once, with how many of the item's members it hit.
 				var rs []string
+				n := map[string]int{}
 				for _, r := range it.Reasons {
-					rs = append(rs, r.Rule)
+					if n[r.Rule] == 0 {
+						rs = append(rs, r.Rule)
+					}
+					n[r.Rule]++
 				}
-				fmt.Fprintf(tw, "%.1f\t%s\t%s\t%s\n", it.Score, it.Kind, it.ID, strings.Join(rs, ", "))
+				for i, r := range rs {
+					if n[r] > 1 {
+						rs[i] = fmt.Sprintf("%s (x%d)", r, n[r])
+					}
+				}
+				name := it.ID
+				if it.Name != "" && !strings.HasSuffix(it.ID, it.Name) {
+					name += " (" + it.Name + ")"
+				}
+				fmt.Fprintf(tw, "%.1f\t%s\t%s\t%s\n", it.Score, it.Kind, name, strings.Join(rs, ", "))
 			}
 			if err := tw.Flush(); err != nil {
 				return err
