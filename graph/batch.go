@@ -276,24 +276,46 @@ func compareParts(a, b [5]string) int {
 // sortEdgeRefs sorts refs by ID. Many are sorted in two halves at once, then
 // merged: a million edges take about half a second of one core to sort.
 func sortEdgeRefs(refs []*Edge) []*Edge {
-	if len(refs) < parallelSort || runtime.GOMAXPROCS(0) < 2 {
-		slices.SortFunc(refs, CompareEdgeIDs)
-		return refs
+	a, b := sortHalves(refs, CompareEdgeIDs)
+	if len(b) == 0 {
+		return a
 	}
-	a, b := refs[:len(refs)/2], refs[len(refs)/2:]
+	return mergeHalves(a, b, CompareEdgeIDs, make([]*Edge, 0, len(refs)), func(e *Edge) *Edge { return e })
+}
+
+// sortHalves sorts s by cmp: at once when it is short or there is one core,
+// and then returns it as a with b empty; else its two halves on two
+// goroutines, returned sorted for mergeHalves.
+func sortHalves[T any](s []T, cmp func(x, y T) int) (a, b []T) {
+	if len(s) < parallelSort || runtime.GOMAXPROCS(0) < 2 {
+		slices.SortFunc(s, cmp)
+		return s, nil
+	}
+	a, b = s[:len(s)/2], s[len(s)/2:]
 	var wg sync.WaitGroup
-	wg.Go(func() { slices.SortFunc(a, CompareEdgeIDs) })
-	slices.SortFunc(b, CompareEdgeIDs)
+	wg.Go(func() { slices.SortFunc(a, cmp) })
+	slices.SortFunc(b, cmp)
 	wg.Wait()
-	out := make([]*Edge, 0, len(refs))
+	return a, b
+}
+
+// mergeHalves appends to out, in cmp order, conv of every element of a and
+// b, each sorted by cmp with no key in both.
+func mergeHalves[T, U any](a, b []T, cmp func(x, y T) int, out []U, conv func(T) U) []U {
 	for len(a) > 0 && len(b) > 0 {
-		if CompareEdgeIDs(a[0], b[0]) < 0 { // keys are distinct
-			out, a = append(out, a[0]), a[1:]
+		if cmp(a[0], b[0]) < 0 {
+			out, a = append(out, conv(a[0])), a[1:]
 		} else {
-			out, b = append(out, b[0]), b[1:]
+			out, b = append(out, conv(b[0])), b[1:]
 		}
 	}
-	return append(append(out, a...), b...)
+	for _, x := range a {
+		out = append(out, conv(x))
+	}
+	for _, x := range b {
+		out = append(out, conv(x))
+	}
+	return out
 }
 
 // Len returns the number of nodes and edges.

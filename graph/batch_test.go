@@ -124,19 +124,23 @@ func TestSortedAllocations(t *testing.T) {
 	require.Zero(t, testing.AllocsPerRun(5, func() { _ = small.Validate() }))
 }
 
+// xorshift returns a seeded generator of numbers in [0, n).
+func xorshift(seed uint64) func(n int) int {
+	return func(n int) int {
+		seed ^= seed << 13
+		seed ^= seed >> 7
+		seed ^= seed << 17
+		return int(seed % uint64(n))
+	}
+}
+
 // CompareEdgeIDs orders edges exactly as strings.Compare orders their IDs,
 // which is the order stores and earlier releases saw: random IDs drawn from
 // a small alphabet that includes '|' and the letters and digits around it,
 // with shared prefixes, empty-looking tails and every edge kind.
 func TestCompareEdgeIDsMatchesIDOrder(t *testing.T) {
 	alphabet := []string{"u", "1", "10", "|", "|M", "A", "MEMBER_OF", "_", "~", "0", "a|b"}
-	rnd := uint64(42)
-	next := func(n int) int {
-		rnd ^= rnd << 13
-		rnd ^= rnd >> 7
-		rnd ^= rnd << 17
-		return int(rnd % uint64(n))
-	}
+	next := xorshift(42)
 	word := func() string {
 		var sb strings.Builder
 		for range 1 + next(4) {
@@ -183,13 +187,7 @@ func TestSortedEdgesInIDOrder(t *testing.T) {
 	alphabet := []string{"u", "1", "10", "|", "{", "{|", "A", "M", "_", "~", "0", "z"}
 	kinds := EdgeKinds()
 	for _, pipes := range []bool{false, true} {
-		rnd := uint64(7)
-		next := func(n int) int {
-			rnd ^= rnd << 13
-			rnd ^= rnd >> 7
-			rnd ^= rnd << 17
-			return int(rnd % uint64(n))
-		}
+		next := xorshift(7)
 		var ids []string
 		seen := map[string]bool{}
 		for len(ids) < 400 {

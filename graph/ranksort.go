@@ -146,30 +146,6 @@ func rankSortEdges(nodes []*Node, refs []*Edge) bool {
 // sortRanked sorts r and writes its edges, in order, into refs (as long as
 // r); many are sorted in two halves at once, then merged into refs.
 func sortRanked(r []rankedEdge, refs []*Edge) {
-	if len(r) < parallelSort || runtime.GOMAXPROCS(0) < 2 {
-		slices.SortFunc(r, compareRanked)
-		for i := range r {
-			refs[i] = r[i].e
-		}
-		return
-	}
-	a, b := r[:len(r)/2], r[len(r)/2:]
-	var wg sync.WaitGroup
-	wg.Go(func() { slices.SortFunc(a, compareRanked) })
-	slices.SortFunc(b, compareRanked)
-	wg.Wait()
-	out := refs[:0]
-	for len(a) > 0 && len(b) > 0 {
-		if compareRanked(a[0], b[0]) < 0 { // keys are distinct
-			out, a = append(out, a[0].e), a[1:]
-		} else {
-			out, b = append(out, b[0].e), b[1:]
-		}
-	}
-	for _, x := range a {
-		out = append(out, x.e)
-	}
-	for _, x := range b {
-		out = append(out, x.e)
-	}
+	a, b := sortHalves(r, compareRanked)
+	mergeHalves(a, b, compareRanked, refs[:0], func(x rankedEdge) *Edge { return x.e })
 }

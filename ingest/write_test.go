@@ -23,15 +23,22 @@ func batch(n int) *graph.Batch {
 	return b
 }
 
+// openStore opens an empty embedded store, closed when the test ends.
+func openStore(t *testing.T) *embedded.Store {
+	t.Helper()
+	st, err := embedded.Open(t.TempDir(), embedded.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	return st
+}
+
 // An ingest interrupted half-way (here: its context is cancelled after the
 // first chunk, as when the process is told to stop) records a failed run,
 // sweeps nothing and leaves the previous state; the next run succeeds.
 func TestWriteInterruptedKeepsPreviousState(t *testing.T) {
-	st, err := embedded.Open(t.TempDir(), embedded.Options{})
-	require.NoError(t, err)
-	defer st.Close()
+	st := openStore(t)
 	ctx := context.Background()
-	_, err = Write(ctx, st, batch(300), WriteOptions{})
+	_, err := Write(ctx, st, batch(300), WriteOptions{})
 	require.NoError(t, err)
 	before, beforeEdges := storetest.Dump(t, st)
 
@@ -58,12 +65,10 @@ func TestWriteInterruptedKeepsPreviousState(t *testing.T) {
 // An invalid batch (an edge to a node nobody reported) is refused before a
 // run starts.
 func TestWriteRejectsInvalidBatch(t *testing.T) {
-	st, err := embedded.Open(t.TempDir(), embedded.Options{})
-	require.NoError(t, err)
-	defer st.Close()
+	st := openStore(t)
 	b := batch(1)
 	b.AddEdge(graph.Edge{From: "u0000", To: "ghost", Kind: graph.EdgeMemberOf})
-	_, err = Write(context.Background(), st, b, WriteOptions{})
+	_, err := Write(context.Background(), st, b, WriteOptions{})
 	require.ErrorContains(t, err, `target node "ghost" is not in the batch`)
 	runs, err := st.Runs(context.Background(), "", 0)
 	require.NoError(t, err)
@@ -73,11 +78,9 @@ func TestWriteRejectsInvalidBatch(t *testing.T) {
 // A source that suddenly reports less than half of what it did is refused
 // before anything is written, unless the caller says the shrink is real.
 func TestWriteRefusesLargeShrink(t *testing.T) {
-	st, err := embedded.Open(t.TempDir(), embedded.Options{})
-	require.NoError(t, err)
-	defer st.Close()
+	st := openStore(t)
 	ctx := context.Background()
-	_, err = Write(ctx, st, batch(300), WriteOptions{})
+	_, err := Write(ctx, st, batch(300), WriteOptions{})
 	require.NoError(t, err)
 	before, _ := storetest.Dump(t, st)
 
@@ -99,9 +102,7 @@ func TestWriteRefusesLargeShrink(t *testing.T) {
 // Consume empties the batch once it is staged; the run still writes every
 // element, and so does a failed one's record: nothing is lost with it.
 func TestWriteConsumeReleasesTheBatch(t *testing.T) {
-	st, err := embedded.Open(t.TempDir(), embedded.Options{})
-	require.NoError(t, err)
-	defer st.Close()
+	st := openStore(t)
 	b := batch(250)
 	run, err := Write(context.Background(), st, b, WriteOptions{BatchSize: 100, Consume: true})
 	require.NoError(t, err)
@@ -118,11 +119,9 @@ func TestWriteConsumeReleasesTheBatch(t *testing.T) {
 // Consume releases a batch whose run failed too, and the failed run keeps
 // the previous state: the record of it is the run, not the batch.
 func TestWriteConsumeFailedRun(t *testing.T) {
-	st, err := embedded.Open(t.TempDir(), embedded.Options{})
-	require.NoError(t, err)
-	defer st.Close()
+	st := openStore(t)
 	ctx := context.Background()
-	_, err = Write(ctx, st, batch(30), WriteOptions{})
+	_, err := Write(ctx, st, batch(30), WriteOptions{})
 	require.NoError(t, err)
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()

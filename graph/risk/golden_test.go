@@ -182,10 +182,7 @@ rules:
     evidence: item.access_path
 `))
 	require.NoError(t, err)
-	sc, err := risk.NewScorer(pol)
-	require.NoError(t, err)
-	res, err := sc.Score(context.Background(), smallGraph("pat"))
-	require.NoError(t, err)
+	res := scoreWith(t, pol, smallGraph("pat"))
 	require.Zero(t, res.RuleErrors, res.FirstRuleError)
 	role := find(res, "arn:aws:iam::111111111111:role/open")
 	require.NotNil(t, role)
@@ -218,10 +215,7 @@ rules:
     when: item.privilege_tierr > 0
 `))
 	require.NoError(t, err)
-	sc, err := risk.NewScorer(pol)
-	require.NoError(t, err)
-	res, err := sc.Score(context.Background(), smallGraph("pat"))
-	require.NoError(t, err)
+	res := scoreWith(t, pol, smallGraph("pat"))
 	require.Equal(t, len(res.Assessments), res.RuleErrors, "one failure per item")
 	require.Contains(t, res.FirstRuleError, "misspelt")
 }

@@ -56,11 +56,18 @@ func score(t *testing.T, in *risk.Input) *risk.Result {
 	t.Helper()
 	pol, err := risk.DefaultPolicy()
 	require.NoError(t, err)
+	res := scoreWith(t, pol, in)
+	require.Zero(t, res.RuleErrors, res.FirstRuleError)
+	return res
+}
+
+// scoreWith scores in with pol.
+func scoreWith(t *testing.T, pol *risk.Policy, in *risk.Input) *risk.Result {
+	t.Helper()
 	sc, err := risk.NewScorer(pol)
 	require.NoError(t, err)
 	res, err := sc.Score(context.Background(), in)
 	require.NoError(t, err)
-	require.Zero(t, res.RuleErrors, res.FirstRuleError)
 	return res
 }
 
