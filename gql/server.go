@@ -23,6 +23,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/gin-gonic/gin"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/accessgraph/accessgraph/gql/generated"
 )
@@ -97,9 +98,9 @@ func configure(x configurable, r *Resolver, opt Options) {
 	x.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		oc := graphql.GetOperationContext(ctx)
 		if opt.Token == "" && !opt.trustedCaller && oc.Operation != nil && oc.Operation.Operation == ast.Mutation {
-			return graphql.OneShot(graphql.ErrorResponse(ctx, "mutations need an API token: start the "+
-				"server with one (ACCESSGRAPH_API_TOKEN, --api-token-file or server.token) and send it "+
-				"as Authorization: Bearer <token>"))
+			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{Message: "mutations need an API " +
+				"token: start the server with one (ACCESSGRAPH_API_TOKEN, --api-token-file or server.token) " +
+				"and send it as Authorization: Bearer <token>", Extensions: map[string]any{"code": "UNAUTHENTICATED"}}}})
 		}
 		return next(r.withSnapshot(ctx))
 	})

@@ -347,6 +347,7 @@ func TestAPIToken(t *testing.T) {
 	code, body = post("", `mutation { revokeAll(subject: "u") { ended { id } } }`)
 	require.Equal(t, http.StatusOK, code)
 	require.Contains(t, body, "mutations need an API token")
+	require.Contains(t, body, `"code":"UNAUTHENTICATED"`)
 }
 
 // Without a token, a request addressed to a name other than loopback (a
